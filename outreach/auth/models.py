@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from outreach.clock import utcnow
+from outreach.extensions import db
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do; each role includes the ones below it."""
+
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    VIEWER = "viewer"
+
+    @property
+    def rank(self) -> int:
+        return {"viewer": 0, "coordinator": 1, "admin": 2}[self.value]
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20), default=Role.VIEWER.value)
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, role: Role | str) -> bool:
+        return Role(self.role).rank >= Role(role).rank
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email

@@ -1,0 +1,47 @@
+"""Staff accounts: the rules for creating users and checking credentials."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from outreach.auth.models import Role, User
+
+
+class UserError(ValueError):
+    pass
+
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise UserError(f"email: {exc}") from exc
+
+
+def create_user(
+    session: Session, email: str, password: str, role: str, name: str = "", locale: str = "en"
+) -> User:
+    email = normalise_email(email)
+    if role not in {r.value for r in Role}:
+        raise UserError(f"role: unknown role {role!r} (admin, coordinator or viewer)")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise UserError(f"email: a user {email} already exists")
+    user = User(email=email, role=role, name=name, locale=locale)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user

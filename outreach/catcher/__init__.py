@@ -1,0 +1,7 @@
+"""Catcher."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    pass

@@ -1,0 +1,79 @@
+"""Configuration read from environment variables, with defaults that run on a bare machine."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def from_env(instance_path: str) -> dict[str, Any]:
+    """Build the configuration mapping from the process environment.
+
+    ``REDIS_URL`` left unset means the embedded Redis server (see ``outreach.queue``);
+    ``MAIL_SERVER`` left unset means the built-in mail catcher on ``MAIL_CATCHER_PORT``.
+    """
+    database_url = os.environ.get("DATABASE_URL") or (
+        "sqlite:///" + os.path.join(instance_path, "outreach.db")
+    )
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+    catcher_port = _int("MAIL_CATCHER_PORT", 8025)
+    mail_server = os.environ.get("MAIL_SERVER") or ""
+    return {
+        "ENV_NAME": os.environ.get("OUTREACH_ENV", "development"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": os.environ.get("REDIS_URL") or "",
+        "MAIL_CATCHER_PORT": catcher_port,
+        "MAIL_CATCHER_BUILTIN": not mail_server,
+        "MAIL_SERVER": mail_server or "127.0.0.1",
+        "MAIL_PORT": _int("MAIL_PORT", catcher_port if not mail_server else 587),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS"),
+        "MAIL_USE_SSL": _bool("MAIL_USE_SSL"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER")
+        or "International Cooperation Office <partners@mena-rada.example>",
+        "MAIL_REPLY_TO": os.environ.get("MAIL_REPLY_TO") or "",
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 30),
+        "MAIL_RATE_PER_MINUTE": _int("MAIL_RATE_PER_MINUTE", 0),
+        "MAIL_RATE_PER_HOUR": _int("MAIL_RATE_PER_HOUR", 0),
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 5),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT") or "10 per 15 minutes",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", default=False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("OUTREACH_TIMEZONE", "Europe/Kyiv"),
+        "LANGUAGES": ["en", "uk"],
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+
+
+def check_production(config: dict[str, Any] | Any) -> None:
+    """Refuse to run in production with the built-in secret key or insecure cookies."""
+    if config.get("ENV_NAME") != "production":
+        return
+    if config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
+        raise RuntimeError(
+            "SECRET_KEY is not set: production refuses to start with the default secret key."
+        )

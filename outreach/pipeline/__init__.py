@@ -1,0 +1,10 @@
+"""Candidate municipalities and the stages they move through."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from outreach.pipeline import models  # noqa: F401
+    from outreach.pipeline.routes import bp
+
+    app.register_blueprint(bp)

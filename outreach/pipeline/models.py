@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from outreach.auth.models import User
+from outreach.clock import utcnow
+from outreach.extensions import db
+from outreach.pipeline.stages import Stage
+
+
+def split_codes(value: str | None) -> list[str]:
+    return [part for part in (value or "").split(";") if part]
+
+
+class Municipality(db.Model):
+    """A candidate partner municipality."""
+
+    __tablename__ = "municipality"
+    __table_args__ = (
+        UniqueConstraint("name", "country", name="uq_municipality_name_country"),
+        Index("ix_municipality_stage_changed", "stage", "stage_changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_local: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    region: Mapped[str] = mapped_column(String(200), default="")
+    population: Mapped[int | None]
+    website: Mapped[str] = mapped_column(String(500), default="")
+    #: ISO 639-1 codes joined by ";", the first preferred.
+    languages: Mapped[str] = mapped_column(String(100), default="")
+    #: Theme slugs joined by ";".
+    themes: Mapped[str] = mapped_column(String(500), default="")
+    source: Mapped[str] = mapped_column(String(50), default="manual")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    do_not_contact: Mapped[bool] = mapped_column(default=False)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20), default=Stage.ANALYSED.value)
+    stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    agreement_date: Mapped[date | None]
+    decline_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User | None] = relationship(lazy="joined")
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="municipality",
+        cascade="all, delete-orphan",
+        order_by="(Contact.is_primary.desc(), Contact.id)",
+    )
+
+    @property
+    def language_list(self) -> list[str]:
+        return split_codes(self.languages)
+
+    @property
+    def theme_list(self) -> list[str]:
+        return split_codes(self.themes)
+
+    @property
+    def primary_contact(self) -> Contact | None:
+        return self.contacts[0] if self.contacts else None
+
+    def days_in_stage(self, now: datetime | None = None) -> int:
+        return max(0, ((now or utcnow()) - self.stage_changed_at).days)
+
+
+class Contact(db.Model):
+    """A person or office at a municipality; the primary one receives letters."""
+
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    language: Mapped[str] = mapped_column(String(2), default="")
+    #: "f", "m" or "" when unknown: picks the form of address in salutations.
+    gender: Mapped[str] = mapped_column(String(1), default="")
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    municipality: Mapped[Municipality] = relationship(back_populates="contacts")
+
+
+class StageChange(db.Model):
+    __tablename__ = "stage_change"
+    __table_args__ = (Index("ix_stage_change_municipality_at", "municipality_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
+    from_stage: Mapped[str | None] = mapped_column(String(20))
+    to_stage: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class Note(db.Model):
+    __tablename__ = "note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class AuditEntry(db.Model):
+    """Who changed what on a candidate: ``changes`` maps a field to ``[old, new]``."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_municipality_at", "municipality_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship(lazy="joined")

@@ -1,0 +1,265 @@
+"""Rules for candidates: creating, editing, moving through the pipeline, contacts and notes.
+
+Every function takes a SQLAlchemy session and plain values, flushes but never commits:
+the caller (a route, a CLI command, a job) owns the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outreach.clock import utcnow
+from outreach.pipeline import stages
+from outreach.pipeline import validation as v
+from outreach.pipeline.models import AuditEntry, Contact, Municipality, Note, StageChange
+from outreach.pipeline.stages import Stage
+
+#: Candidate fields staff can edit, in form order.
+CANDIDATE_FIELDS = (
+    "name",
+    "name_local",
+    "country",
+    "region",
+    "population",
+    "website",
+    "languages",
+    "themes",
+    "source",
+    "notes",
+    "do_not_contact",
+    "owner_id",
+)
+
+
+class MoveError(ValueError):
+    """A stage move that the pipeline does not allow, with the reason for staff."""
+
+
+@dataclass
+class Invalid(ValueError):
+    """Several field errors at once: ``errors`` maps a field to its message."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return "; ".join(f"{k}: {m}" for k, m in self.errors.items())
+
+
+def clean_candidate(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate candidate fields present in ``data``; raise :class:`Invalid` with every error."""
+    cleaners = {
+        "name": lambda x: v.clean_text("name", x, required=True),
+        "name_local": lambda x: v.clean_text("name_local", x),
+        "country": v.clean_country,
+        "region": lambda x: v.clean_text("region", x),
+        "population": v.clean_population,
+        "website": v.clean_website,
+        "languages": v.clean_languages,
+        "themes": v.clean_themes,
+        "source": lambda x: v.clean_text("source", x, max_len=50) or "manual",
+        "notes": lambda x: (x or "").replace("\x00", "").strip(),
+        "do_not_contact": bool,
+        "owner_id": lambda x: int(x) if x not in (None, "", 0, "0") else None,
+    }
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in CANDIDATE_FIELDS:
+        if name in data:
+            try:
+                clean[name] = cleaners[name](data[name])
+            except v.FieldError as exc:
+                errors[exc.field] = exc.message
+    if errors:
+        raise Invalid(errors)
+    return clean
+
+
+def _audit(
+    session: Session, municipality: Municipality, user_id: int | None, action: str, changes: dict
+) -> None:
+    session.add(
+        AuditEntry(municipality_id=municipality.id, user_id=user_id, action=action, changes=changes)
+    )
+
+
+def find_duplicate(session: Session, name: str, country: str) -> Municipality | None:
+    return session.scalar(
+        select(Municipality).where(Municipality.name == name, Municipality.country == country)
+    )
+
+
+def create_candidate(
+    session: Session,
+    data: dict[str, Any],
+    *,
+    user_id: int | None,
+    stage: str = Stage.ANALYSED.value,
+    contact: dict[str, Any] | None = None,
+) -> Municipality:
+    clean = clean_candidate(data)
+    if find_duplicate(session, clean["name"], clean["country"]) is not None:
+        raise Invalid({"name": f"{clean['name']} ({clean['country']}) already exists"})
+    contact_clean = clean_contact(contact) if contact else None
+    municipality = Municipality(**clean, stage=stage, stage_changed_at=utcnow())
+    if municipality.owner_id is None:
+        municipality.owner_id = user_id
+    session.add(municipality)
+    session.flush()
+    session.add(
+        StageChange(
+            municipality_id=municipality.id,
+            from_stage=None,
+            to_stage=stage,
+            user_id=user_id,
+            note="created",
+        )
+    )
+    _audit(
+        session, municipality, user_id, "created", {k: [None, _plain(x)] for k, x in clean.items()}
+    )
+    if contact_clean:
+        add_contact(session, municipality, contact_clean, user_id=user_id)
+    return municipality
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def update_candidate(
+    session: Session, municipality: Municipality, data: dict[str, Any], *, user_id: int | None
+) -> dict[str, list[Any]]:
+    """Apply edited fields; returns and audits what changed (``field: [old, new]``)."""
+    clean = clean_candidate(data)
+    name = clean.get("name", municipality.name)
+    country = clean.get("country", municipality.country)
+    if (name, country) != (municipality.name, municipality.country):
+        other = find_duplicate(session, name, country)
+        if other is not None and other.id != municipality.id:
+            raise Invalid({"name": f"{name} ({country}) already exists"})
+    changes: dict[str, list[Any]] = {}
+    for key, value in clean.items():
+        old = getattr(municipality, key)
+        if old != value:
+            changes[key] = [_plain(old), _plain(value)]
+            setattr(municipality, key, value)
+    if changes:
+        session.flush()
+        _audit(session, municipality, user_id, "updated", changes)
+    return changes
+
+
+def move(
+    session: Session,
+    municipality: Municipality,
+    target: str,
+    *,
+    user_id: int | None,
+    note: str = "",
+    agreement_date: date | None = None,
+    reason: str = "",
+) -> StageChange:
+    """Move a candidate to ``target`` if the pipeline allows it; records the stage change."""
+    try:
+        to_stage = stages.parse(target)
+    except ValueError as exc:
+        raise MoveError(str(exc)) from None
+    from_stage = Stage(municipality.stage)
+    if to_stage == from_stage:
+        raise MoveError(f"{municipality.name} is already in {to_stage.value}")
+    if not stages.can_move(from_stage, to_stage):
+        allowed = ", ".join(s.value for s in stages.ORDER if s in stages.TRANSITIONS[from_stage])
+        raise MoveError(
+            f"{municipality.name} cannot move from {from_stage.value} to {to_stage.value}"
+            + (f" (allowed: {allowed})" if allowed else f" ({from_stage.value} is final)")
+        )
+    note = (note or "").strip()
+    if to_stage == Stage.DECLINED:
+        reason = (reason or note).strip()
+        if not reason:
+            raise MoveError("a reason is required to decline")
+        municipality.decline_reason = reason
+    if to_stage == Stage.SIGNED:
+        municipality.agreement_date = agreement_date or utcnow().date()
+    municipality.stage = to_stage.value
+    municipality.stage_changed_at = utcnow()
+    change = StageChange(
+        municipality_id=municipality.id,
+        from_stage=from_stage.value,
+        to_stage=to_stage.value,
+        user_id=user_id,
+        note=note or reason,
+    )
+    session.add(change)
+    session.flush()
+    return change
+
+
+def clean_contact(data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    checks = {
+        "name": lambda x: v.clean_text("contact_name", x),
+        "role": lambda x: v.clean_text("contact_role", x),
+        "email": v.clean_email,
+        "language": lambda x: v.clean_language("contact_language", x),
+        "gender": lambda x: x if x in ("f", "m") else "",
+    }
+    for key, check in checks.items():
+        try:
+            clean[key] = check(data.get(key) or "")
+        except v.FieldError as exc:
+            errors[exc.field] = exc.message
+    if errors:
+        raise Invalid(errors)
+    return clean
+
+
+def add_contact(
+    session: Session,
+    municipality: Municipality,
+    data: dict[str, Any],
+    *,
+    user_id: int | None,
+    primary: bool | None = None,
+) -> Contact:
+    clean = clean_contact(data)
+    if primary is None:
+        primary = not municipality.contacts
+    if primary:
+        for other in municipality.contacts:
+            other.is_primary = False
+    contact = Contact(municipality=municipality, is_primary=primary, **clean)
+    session.add(contact)
+    session.flush()
+    _audit(session, municipality, user_id, "contact_added", {"email": [None, clean["email"]]})
+    return contact
+
+
+def update_contact(
+    session: Session, contact: Contact, data: dict[str, Any], *, user_id: int | None
+) -> None:
+    clean = clean_contact(data)
+    changes = {k: [getattr(contact, k), x] for k, x in clean.items() if getattr(contact, k) != x}
+    for key, (_old, new) in changes.items():
+        setattr(contact, key, new)
+    if changes:
+        session.flush()
+        _audit(session, contact.municipality, user_id, "contact_updated", changes)
+
+
+def add_note(
+    session: Session, municipality: Municipality, body: str, *, user_id: int | None
+) -> Note:
+    body = (body or "").replace("\x00", "").strip()
+    if not body:
+        raise Invalid({"body": "is required"})
+    note = Note(municipality_id=municipality.id, body=body, user_id=user_id)
+    session.add(note)
+    session.flush()
+    return note

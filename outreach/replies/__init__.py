@@ -1,0 +1,7 @@
+"""Replies."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    pass

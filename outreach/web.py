@@ -1,0 +1,63 @@
+"""What every page shares: navigation, error pages, security headers, template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from outreach.pipeline import stages
+from outreach.pipeline.validation import country_name
+
+
+def flag(country: str) -> str:
+    """The regional-indicator emoji flag for an ISO country code."""
+    if len(country) != 2 or not country.isalpha():
+        return ""
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in country.upper())
+
+
+def nav_items() -> list[tuple[str, str]]:
+    from flask import current_app
+
+    items = []
+    for endpoint, label, role in current_app.extensions["outreach_nav"]:
+        if current_user.is_authenticated and current_user.has_role(role):
+            items.append((url_for(endpoint), label))
+    return items
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["outreach_nav"].insert(0, ("pipeline.board", _l("Board"), "viewer"))
+    app.extensions["outreach_nav"].insert(1, ("pipeline.candidates", _l("Candidates"), "viewer"))
+
+    @app.route("/")
+    def index() -> Response:
+        return redirect(url_for("pipeline.board"))
+
+    @app.route("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str, int]:
+        return render_template("error.html", error=exc), exc.code or 500
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.jinja_env.globals.update(
+        get_locale=get_locale,
+        nav_items=nav_items,
+        stage_order=stages.ORDER,
+        stage_labels=stages.LABELS,
+        country_name=country_name,
+    )
+    app.jinja_env.filters["flag"] = flag

@@ -1,0 +1,58 @@
+import pytest
+
+from tests.conftest import PASSWORD
+
+
+def test_login_and_logout(client, make_user):
+    user = make_user("viewer", email="viewer@office.example")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    response = client.post("/logout")
+    assert response.status_code == 302
+
+
+def test_wrong_password_is_refused(client, make_user):
+    make_user("viewer", email="viewer@office.example")
+    response = client.post("/login", data={"email": "viewer@office.example", "password": "nope"})
+    assert response.status_code == 200
+    assert b"Wrong email or password" in response.data
+
+
+def test_users_page_is_for_admins_only(client, login_as):
+    login_as("coordinator")
+    assert client.get("/users").status_code == 403
+    assert client.post("/users", data={"email": "x@office.example"}).status_code == 403
+
+
+def test_admin_creates_a_user(client, login_as):
+    login_as("admin")
+    response = client.post(
+        "/users",
+        data={"email": "new@office.example", "role": "viewer", "password": "long-enough-pw"},
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
+def test_login_is_rate_limited(client):
+    codes = [
+        client.post("/login", data={"email": "a@office.example", "password": "x"}).status_code
+        for _ in range(5)
+    ]
+    assert codes[:3] == [200, 200, 200] and codes[-1] == 429
+
+
+@pytest.mark.csrf
+def test_state_changing_requests_need_the_csrf_token(client, login_as):
+    login_as("admin")
+    response = client.post("/logout")
+    assert response.status_code == 400
+
+
+def test_users_cli_creates_an_account(runner):
+    result = runner.invoke(
+        args=["users", "create", "cli@office.example", "--role", "admin", "--password-stdin"],
+        input="a-long-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "created cli@office.example (admin)" in result.output
