@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from outreach.pipeline import models  # noqa: F401
+    from outreach.pipeline import models, transfer_routes  # noqa: F401
     from outreach.pipeline.routes import bp
 
     app.register_blueprint(bp)
