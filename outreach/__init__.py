@@ -28,7 +28,11 @@ def _select_locale() -> str:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application; ``config`` is applied before any extension reads it."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.environ.get("OUTREACH_INSTANCE_PATH") or None,
+    )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(from_env(app.instance_path))
     if config:
