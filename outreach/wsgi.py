@@ -1,0 +1,5 @@
+"""The WSGI entry point for production servers: ``gunicorn outreach.wsgi:app``."""
+
+from outreach import create_app
+
+app = create_app()
