@@ -6,7 +6,7 @@ import importlib
 import os
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from outreach.config import check_production, from_env
@@ -18,6 +18,8 @@ FEATURES = ("auth", "pipeline", "catcher", "letters", "mailing", "replies", "que
 
 def _select_locale() -> str:
     languages = ["en", "uk"]
+    if not has_request_context():
+        return "en"
     if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
