@@ -1,0 +1,196 @@
+"""The plain data a letter template sees: built from a candidate, its contact and our settings.
+
+Every value is a string, a number, a list of strings or ``None``; nothing here reaches the
+database while a template renders. The documented variables (shown on the editing page) are
+:data:`VARIABLES`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.core import UnknownLocaleError
+from babel.dates import format_date
+from babel.lists import format_list
+
+from outreach.clock import utcnow
+from outreach.letters.salutations import salutation
+from outreach.letters.sandbox import Section
+
+#: The documented template variables with an example value each (the editing page lists them).
+VARIABLES: tuple[tuple[str, str], ...] = (
+    ("language", "pl"),
+    ("date", "27 listopada 2026"),
+    ("candidate.name", "Dąbrowa"),
+    ("candidate.name_local", "Gmina Dąbrowa"),
+    ("candidate.country", "PL"),
+    ("candidate.country_name", "Polska"),
+    ("candidate.region", "kujawsko-pomorskie"),
+    ("candidate.population", "6000 (or None: guard with {% if %})"),
+    ("candidate.website", "https://dabrowa.example"),
+    ("candidate.themes", "['rolnictwo', 'edukacja']"),
+    ("contact.name", "Anna Nowak (may be empty)"),
+    ("contact.role", "Wójt Gminy"),
+    ("contact.salutation", "Szanowna Pani Wójt"),
+    ("us.name", "Mena Community"),
+    ("us.name_local", "Менська міська територіальна громада"),
+    ("us.country_name", "Ukraina"),
+    ("us.population", "40000"),
+    ("us.website", "https://mena-rada.example"),
+    ("us.signatory_name", "(set on the Settings page)"),
+    ("us.signatory_title", "Mayor"),
+    ("us.themes", "['integracja osób wewnętrznie przesiedlonych', 'edukacja', ...]"),
+    ("us.themes_text", "integracja ..., edukacja i rolnictwo"),
+    ("sender.email", "partners@mena-rada.example"),
+    ("sender.phone", "+380 ..."),
+    ("shared_themes", "['rolnictwo', 'edukacja']"),
+    ("shared_themes_text", "rolnictwo i edukacja (empty when none)"),
+)
+#: Top-level names of the context.
+TOP_LEVEL = frozenset(name.split(".")[0] for name, _example in VARIABLES)
+
+
+@lru_cache(maxsize=64)
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def country_name(country: str, language: str) -> str:
+    return _locale(language).territories.get(country, country)
+
+
+def natural_list(items: list[str], language: str) -> str:
+    return format_list(items, locale=_locale(language)) if items else ""
+
+
+def today(timezone: str = "Europe/Kyiv") -> date:
+    """Today's date at the office (the clock is naive UTC)."""
+    from datetime import UTC
+
+    return utcnow().replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).date()
+
+
+def long_date(day: date, language: str) -> str:
+    return format_date(day, format="long", locale=_locale(language))
+
+
+def theme_labels(slugs: list[str], language: str, labels: dict[str, dict[str, str]]) -> list[str]:
+    """Theme labels in ``language`` (English, then the slug, when a label is missing)."""
+    out = []
+    for slug in slugs:
+        names = labels.get(slug, {})
+        out.append(names.get(language) or names.get("en") or slug.replace("-", " "))
+    return out
+
+
+class LanguageData:
+    """What stays the same for every letter in one language: date, our community, themes."""
+
+    def __init__(
+        self, language: str, settings: dict[str, Any], labels: dict[str, dict[str, str]], day: date
+    ) -> None:
+        self.language = language
+        self.labels = labels
+        self.date = long_date(day, language)
+        our_themes = list(settings["themes"])
+        self.our_theme_set = set(our_themes)
+        our_labels = theme_labels(our_themes, language, labels)
+        self.us = Section(
+            "us",
+            name=settings["name"],
+            name_local=settings["name_local"],
+            country_name=country_name(settings["country"], language),
+            population=settings["population"],
+            website=settings["website"],
+            signatory_name=settings["signatory_name"],
+            signatory_title=settings["signatory_title"],
+            themes=our_labels,
+            themes_text=natural_list(our_labels, language),
+        )
+        self.sender = Section(
+            "sender", email=settings["sender_email"], phone=settings["sender_phone"]
+        )
+        self._shared: dict[tuple[str, ...], tuple[list[str], str]] = {}
+
+    def shared(self, slugs: list[str]) -> tuple[list[str], str]:
+        key = tuple(s for s in slugs if s in self.our_theme_set)
+        found = self._shared.get(key)
+        if found is None:
+            labels = theme_labels(list(key), self.language, self.labels)
+            found = (labels, natural_list(labels, self.language))
+            self._shared[key] = found
+        return found
+
+
+def build(
+    data: LanguageData,
+    candidate: dict[str, Any],
+    contact: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The template context for one candidate (plain values, see :data:`VARIABLES`)."""
+    language = data.language
+    contact = contact or {}
+    slugs = list(candidate.get("themes") or [])
+    shared, shared_text = data.shared(slugs)
+    name = contact.get("name") or ""
+    role = contact.get("role") or ""
+    return {
+        "language": language,
+        "date": data.date,
+        "candidate": Section(
+            "candidate",
+            name=candidate["name"],
+            name_local=candidate.get("name_local") or candidate["name"],
+            country=candidate["country"],
+            country_name=country_name(candidate["country"], language),
+            region=candidate.get("region") or "",
+            population=candidate.get("population"),
+            website=candidate.get("website") or "",
+            themes=theme_labels(slugs, language, data.labels),
+        ),
+        "contact": Section(
+            "contact",
+            name=name,
+            role=role,
+            salutation=salutation(language, name, role, contact.get("gender") or ""),
+        ),
+        "us": data.us,
+        "sender": data.sender,
+        "shared_themes": shared,
+        "shared_themes_text": shared_text,
+    }
+
+
+def candidate_data(municipality: Any) -> dict[str, Any]:
+    """Plain values of a Municipality (or anything with the same attributes)."""
+    themes = municipality.themes
+    if isinstance(themes, str):
+        themes = [t for t in themes.split(";") if t]
+    return {
+        "id": getattr(municipality, "id", None),
+        "name": municipality.name,
+        "name_local": municipality.name_local or "",
+        "country": municipality.country,
+        "region": municipality.region or "",
+        "population": municipality.population,
+        "website": municipality.website or "",
+        "themes": list(themes or []),
+    }
+
+
+def contact_data(contact: Any) -> dict[str, Any] | None:
+    if contact is None:
+        return None
+    return {
+        "name": contact.name or "",
+        "role": contact.role or "",
+        "gender": getattr(contact, "gender", "") or "",
+        "language": getattr(contact, "language", "") or "",
+    }

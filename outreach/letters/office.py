@@ -1,0 +1,120 @@
+"""Our own community's details (the single OfficeSettings row): reading and editing them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outreach.letters.models import DEFAULT_THEMES, OfficeSettings
+from outreach.pipeline import validation as v
+from outreach.pipeline.services import Invalid
+
+#: Editable fields, in form order.
+FIELDS = (
+    "name",
+    "name_local",
+    "country",
+    "population",
+    "website",
+    "signatory_name",
+    "signatory_title",
+    "sender_email",
+    "sender_phone",
+    "themes",
+    "fallback_language",
+)
+
+
+def defaults() -> dict[str, Any]:
+    """The values a fresh installation starts with (population: an estimate, see README)."""
+    return {
+        "name": "Mena Community",
+        "name_local": "Менська міська територіальна громада",
+        "country": "UA",
+        "population": 40000,
+        "website": "https://mena-rada.example",
+        "signatory_name": "",
+        "signatory_title": "Mayor",
+        "sender_email": "partners@mena-rada.example",
+        "sender_phone": "",
+        "themes": list(DEFAULT_THEMES),
+        "fallback_language": "en",
+    }
+
+
+def current(session: Session) -> OfficeSettings | None:
+    return session.scalars(select(OfficeSettings).order_by(OfficeSettings.id).limit(1)).first()
+
+
+def values(session: Session) -> dict[str, Any]:
+    """The settings as plain values (defaults when nothing was saved yet); never writes."""
+    row = current(session)
+    if row is None:
+        return defaults()
+    return {name: getattr(row, name) for name in FIELDS}
+
+
+def clean(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate settings; raise :class:`Invalid` mapping each bad field to its message."""
+    from outreach.letters import sources
+
+    cleaners = {
+        "name": lambda x: v.clean_text("name", x, required=True),
+        "name_local": lambda x: v.clean_text("name_local", x),
+        "country": v.clean_country,
+        "population": _population,
+        "website": v.clean_website,
+        "signatory_name": lambda x: v.clean_text("signatory_name", x, required=True),
+        "signatory_title": lambda x: v.clean_text("signatory_title", x, required=True),
+        "sender_email": lambda x: v.clean_email(x, field="sender_email"),
+        "sender_phone": _phone,
+        "themes": lambda x: [t for t in v.clean_themes(x).split(";") if t],
+        "fallback_language": lambda x: _fallback(x, sources),
+    }
+    out: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in FIELDS:
+        if name in data:
+            try:
+                out[name] = cleaners[name](data[name])
+            except v.FieldError as exc:
+                errors[name] = exc.message
+    if errors:
+        raise Invalid(errors)
+    return out
+
+
+def _population(value: Any) -> int:
+    number = v.clean_population(value)
+    if number is None:
+        raise v.FieldError("population", "is required")
+    return number
+
+
+def _phone(value: Any) -> str:
+    text = v.clean_text("sender_phone", value, max_len=50)
+    if text and not all(c.isdigit() or c in "+-() ." for c in text):
+        raise v.FieldError("sender_phone", f"{text!r} is not a telephone number")
+    return text
+
+
+def _fallback(value: Any, sources: Any) -> str:
+    code = v.clean_language("fallback_language", value) or "en"
+    if not any(lang == code for _letter, lang in sources.shipped()):
+        raise v.FieldError("fallback_language", f"no shipped letter is written in {code!r}")
+    return code
+
+
+def update(session: Session, data: dict[str, Any]) -> OfficeSettings:
+    """Save settings (every field validated first; nothing changes when one is wrong)."""
+    clean_values = clean(data)
+    row = current(session)
+    if row is None:
+        row = OfficeSettings(**defaults())
+        session.add(row)
+    for name, value in clean_values.items():
+        setattr(row, name, value)
+    session.flush()
+    return row

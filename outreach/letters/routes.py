@@ -1,0 +1,253 @@
+"""Pages: letter preview and test copies, the template editor, the office settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from outreach.auth.decorators import role_required
+from outreach.auth.models import Role
+from outreach.extensions import db
+from outreach.letters import context, office, services, sources, versions
+from outreach.letters.forms import SettingsForm, TemplateForm
+from outreach.letters.render import Renderer, RenderError, language_name
+from outreach.pipeline.models import Municipality
+from outreach.pipeline.services import Invalid
+from outreach.pipeline.stages import Stage
+from outreach.pipeline.validation import LANGUAGE_CODES
+
+bp = Blueprint("letters", __name__, url_prefix="/letters")
+
+#: The CSP of a rendered letter shown in the preview frame: no scripts, no requests.
+LETTER_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+#: Who usually receives each letter, for the language summary on the preview page.
+SUMMARY_STAGE = {"proposal": Stage.ANALYSED.value, "follow_up": Stage.LETTER_SENT.value}
+
+
+def _letter_arg(value: str | None) -> str:
+    names = sources.letters(db.session)
+    return value if value in names else names[0]
+
+
+def _template_key(letter: str, language: str) -> tuple[str, str]:
+    """Refuse anything but a known letter and a known language code (never a path)."""
+    if not sources.is_known(letter) or language not in LANGUAGE_CODES:
+        abort(404)
+    return letter, language
+
+
+def _candidates() -> list[Municipality]:
+    return list(db.session.scalars(select(Municipality).order_by(Municipality.name).limit(1000)))
+
+
+def _render(letter: str, candidate_id: int | None, language: str | None) -> dict[str, Any]:
+    """The rendered letter (or the error) for the preview page and the raw frame."""
+    result: dict[str, Any] = {"rendered": None, "error": None, "candidate": None}
+    if candidate_id is None:
+        return result
+    municipality = db.session.get(Municipality, candidate_id)
+    if municipality is None:
+        abort(404)
+    result["candidate"] = municipality
+    try:
+        renderer = Renderer(db.session, letter)
+        result["available"] = sorted(renderer.available)
+        if language and language not in renderer.available:
+            language = None
+        result["rendered"] = renderer.render(municipality, language=language or None)
+    except (RenderError, ValueError) as exc:
+        result["error"] = str(exc)
+    return result
+
+
+@bp.route("/preview")
+@role_required(Role.VIEWER)
+def preview() -> str:
+    letter = _letter_arg(request.args.get("letter"))
+    candidate_id = request.args.get("candidate", type=int)
+    language = request.args.get("language") or None
+    result = _render(letter, candidate_id, language)
+    stage = request.args.get("stage") or SUMMARY_STAGE.get(letter, Stage.ANALYSED.value)
+    if stage not in {s.value for s in Stage}:
+        stage = Stage.ANALYSED.value
+    ids = list(db.session.scalars(select(Municipality.id).where(Municipality.stage == stage)))
+    summary: dict[str, Any] | None = None
+    summary_error = None
+    try:
+        summary = services.language_summary(db.session, ids, letter)
+    except (RenderError, ValueError) as exc:
+        summary_error = str(exc)
+    return render_template(
+        "letters/preview.html",
+        letters=sources.letters(db.session),
+        letter=letter,
+        candidates=_candidates(),
+        candidate_id=candidate_id,
+        language=language,
+        languages=result.get("available") or sorted(sources.languages(letter, db.session)),
+        language_name=language_name,
+        summary=summary,
+        summary_error=summary_error,
+        summary_stage=stage,
+        stages=[s.value for s in Stage],
+        **result,
+    )
+
+
+@bp.route("/preview/frame")
+@role_required(Role.VIEWER)
+def preview_frame() -> Response:
+    """The rendered HTML letter alone, for the sandboxed preview frame."""
+    letter = _letter_arg(request.args.get("letter"))
+    result = _render(letter, request.args.get("candidate", type=int), request.args.get("language"))
+    if result["rendered"] is None:
+        abort(404)
+    response = make_response(result["rendered"].html)
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.headers["Content-Security-Policy"] = LETTER_CSP + "; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/preview/test", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def send_test() -> Response:
+    letter = _letter_arg(request.form.get("letter"))
+    candidate_id = request.form.get("candidate", type=int)
+    language = request.form.get("language") or None
+    back = url_for("letters.preview", letter=letter, candidate=candidate_id, language=language)
+    result = _render(letter, candidate_id, language)
+    if result["rendered"] is None:
+        flash(result["error"] or _("Pick a candidate first."), "error")
+        return redirect(back)
+    try:
+        services.send_test_copy(result["rendered"], current_user.email)
+    except services.SendError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("A test copy was sent to %(email)s.", email=current_user.email), "success")
+    return redirect(back)
+
+
+@bp.route("/templates")
+@role_required(Role.ADMIN)
+def templates() -> str:
+    return render_template(
+        "letters/templates.html",
+        entries=services.template_table(db.session),
+        language_name=language_name,
+    )
+
+
+@bp.route("/templates/<letter>/<language>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_template(letter: str, language: str) -> str | Response:
+    letter, language = _template_key(letter, language)
+    form = TemplateForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            row = versions.save_version(
+                db.session,
+                letter,
+                language,
+                form.source.data or "",
+                current_user.id,
+                note=form.note.data or "",
+            )
+        except versions.TemplateInvalid as exc:
+            db.session.rollback()
+            errors = exc.messages
+        else:
+            db.session.commit()
+            flash(_("Saved as version %(n)d.", n=row.version), "success")
+            return redirect(url_for("letters.edit_template", letter=letter, language=language))
+    active = sources.active(db.session, letter, language)
+    if request.method == "GET":
+        form.source.data = active.text if active else _starter()
+    return render_template(
+        "letters/edit.html",
+        form=form,
+        letter=letter,
+        language=language,
+        language_label=language_name(language),
+        active=active,
+        history=sources.history(db.session, letter, language),
+        has_file=sources.file_source(letter, language) is not None,
+        errors=errors,
+        variables=context.VARIABLES,
+    )
+
+
+def _starter() -> str:
+    return (
+        "{% block subject %}{% endblock %}\n\n{% block text %}\n{% endblock %}\n\n"
+        "{% block html %}\n<div>\n</div>\n{% endblock %}\n"
+    )
+
+
+@bp.route("/templates/<letter>/<language>/restore/<int:version_id>", methods=["POST"])
+@role_required(Role.ADMIN)
+def restore(letter: str, language: str, version_id: int) -> Response:
+    letter, language = _template_key(letter, language)
+    old = sources.by_id(db.session, version_id)
+    if old is None or (old.letter, old.language) != (letter, language):
+        abort(404)
+    _restore(lambda: versions.restore_version(db.session, version_id, current_user.id))
+    return redirect(url_for("letters.edit_template", letter=letter, language=language))
+
+
+@bp.route("/templates/<letter>/<language>/restore-file", methods=["POST"])
+@role_required(Role.ADMIN)
+def restore_file(letter: str, language: str) -> Response:
+    letter, language = _template_key(letter, language)
+    if sources.file_source(letter, language) is None:
+        abort(404)
+    _restore(lambda: versions.restore_file(db.session, letter, language, current_user.id))
+    return redirect(url_for("letters.edit_template", letter=letter, language=language))
+
+
+def _restore(action: Any) -> None:
+    try:
+        row = action()
+    except versions.TemplateInvalid as exc:
+        db.session.rollback()
+        flash("; ".join(exc.messages), "error")
+    else:
+        db.session.commit()
+        flash(_("Restored as version %(n)d.", n=row.version), "success")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def settings() -> str | Response:
+    form = SettingsForm()
+    if request.method == "GET":
+        form.process(data=office.values(db.session))
+    elif form.validate_on_submit():
+        data = {name: getattr(form, name).data for name in office.FIELDS}
+        try:
+            office.update(db.session, data)
+        except Invalid as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                getattr(form, name).errors.append(message)
+        else:
+            db.session.commit()
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("letters.settings"))
+    return render_template("letters/settings.html", form=form)

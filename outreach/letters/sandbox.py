@@ -1,0 +1,225 @@
+"""The Jinja environments letters are rendered in, and the checks that keep them safe.
+
+Both environments are :class:`~jinja2.sandbox.ImmutableSandboxedEnvironment` with a strict
+undefined: the text one without autoescape (subject and plain body), the HTML one with it.
+On top of Jinja's sandbox, templates are refused *before* they are stored when they name an
+internal attribute (``__class__``, ``_private``), use the ``attr`` filter with anything but a
+plain public name, or call ``format_map``; operators and calls that could build huge strings
+(``"x" * 10**9``, ``"%999999999s"``, ``"x".center(10**9)``) are refused while rendering.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateRuntimeError, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.filters import do_center, do_format, do_indent
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+#: The largest string or list one operation in a template may produce.
+MAX_ITEMS = 100_000
+#: ``range()`` inside a letter template stops here.
+MAX_RANGE = 1_000
+_WIDE_FORMAT = re.compile(r"[%{:][^}%]*?\d{4,}")
+
+
+class Section(dict):
+    """A plain dict that knows its place in the context ("candidate"), for error messages."""
+
+    __slots__ = ("_path",)
+
+    def __init__(self, path: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._path = path
+
+
+class LetterUndefined(StrictUndefined):
+    """A strict undefined whose message names the full path: ``'candidate.nme' is undefined``."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:  # type: ignore[override]
+        if self._undefined_hint:
+            return self._undefined_hint
+        path = getattr(self._undefined_obj, "_path", None)
+        if path and isinstance(self._undefined_name, str):
+            return f"'{path}.{self._undefined_name}' is undefined"
+        return super()._undefined_message
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        raise TemplateRuntimeError("a value printed here is empty (None); guard it with {% if %}")
+    return value
+
+
+def _check_size(value: Any) -> Any:
+    try:
+        size = len(value)
+    except TypeError:
+        return value
+    if size > MAX_ITEMS:
+        raise SecurityError(f"refused: a value of {size} items is larger than {MAX_ITEMS}")
+    return value
+
+
+def _check_format(text: Any) -> None:
+    if isinstance(text, str) and _WIDE_FORMAT.search(text):
+        raise SecurityError("refused: format widths of four digits or more")
+
+
+def _safe_range(*args: int) -> range:
+    result = range(*args)
+    if len(result) > MAX_RANGE:
+        raise SecurityError(f"refused: range() in a letter is limited to {MAX_RANGE} items")
+    return result
+
+
+def _capped(filter_fn: Callable[..., Any], *positions: int) -> Callable[..., Any]:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        for value in list(args[1:]) + list(kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1000:
+                raise SecurityError("refused: widths above 1000 in a letter")
+        return filter_fn(*args, **kwargs)
+
+    wrapped.__name__ = filter_fn.__name__
+    wrapped.jinja_pass_arg = getattr(filter_fn, "jinja_pass_arg", None)  # type: ignore[attr-defined]
+    return wrapped
+
+
+def _format_filter(value: Any, *args: Any, **kwargs: Any) -> str:
+    _check_format(value)
+    return _check_size(do_format(value, *args, **kwargs))
+
+
+class LetterEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox plus caps on operations that could exhaust memory."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(count, int)
+                    and len(seq) * count > MAX_ITEMS
+                ):
+                    raise SecurityError("refused: repeating a value this many times")
+        elif operator == "**":
+            if isinstance(right, int | float) and abs(right) > 100:
+                raise SecurityError("refused: exponents above 100")
+        elif operator == "%":
+            _check_format(left)
+        return _check_size(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str | list | tuple | dict):
+            if getattr(__obj, "__name__", "") == "format_map":
+                raise SecurityError("refused: format_map is not allowed in letters")
+            if getattr(__obj, "__name__", "") == "format":
+                _check_format(owner)
+            for value in list(args) + list(kwargs.values()):
+                if isinstance(value, int) and not isinstance(value, bool) and value > 1000:
+                    raise SecurityError("refused: numbers above 1000 in a string method")
+        return _check_size(
+            ImmutableSandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
+        )
+
+
+def make_environment(html: bool) -> LetterEnvironment:
+    env = LetterEnvironment(
+        undefined=LetterUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=html,
+        finalize=_finalize,
+    )
+    env.globals["range"] = _safe_range
+    env.filters["center"] = _capped(do_center)
+    env.filters["indent"] = _capped(do_indent)
+    env.filters["format"] = _format_filter
+    return env
+
+
+TEXT_ENV = make_environment(html=False)
+HTML_ENV = make_environment(html=True)
+#: Top-level names a template may read besides the context: the sandbox's own globals.
+GLOBAL_NAMES = frozenset(TEXT_ENV.globals)
+
+
+def _is_internal(name: str) -> bool:
+    return name.startswith("_")
+
+
+def unsafe_uses(tree: nodes.Template) -> list[str]:
+    """Messages for every attempt to reach Python internals in a parsed template."""
+    problems: list[str] = []
+
+    def refuse(what: str, node: nodes.Node) -> None:
+        problems.append(f"refused: templates may not {what} on line {node.lineno}")
+
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
+        if isinstance(node, nodes.Getattr):
+            if _is_internal(node.attr):
+                refuse(f"access internal attributes ({node.attr})", node)
+            elif node.attr == "format_map":
+                refuse("use format_map", node)
+            elif node.attr in ("mro", "gi_frame", "f_globals", "func_globals"):
+                refuse(f"access internal attributes ({node.attr})", node)
+        elif isinstance(node, nodes.Getitem):
+            arg = node.arg
+            if (
+                isinstance(arg, nodes.Const)
+                and isinstance(arg.value, str)
+                and _is_internal(arg.value)
+            ):
+                refuse(f"access internal attributes ({arg.value})", node)
+        elif isinstance(node, nodes.Filter) and node.name == "attr":
+            arg = node.args[0] if node.args else None
+            if not (isinstance(arg, nodes.Const) and isinstance(arg.value, str)):
+                refuse("use the attr filter with a computed name", node)
+            elif _is_internal(arg.value):
+                refuse(f"access internal attributes ({arg.value})", node)
+        elif (
+            isinstance(node, nodes.Const)
+            and isinstance(node.value, str)
+            and re.search(r"[{.\[]\s*_|\{[^}]*\.__", node.value)
+        ):
+            refuse("access internal attributes (in a format string)", node)
+    return list(dict.fromkeys(problems))
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Abort Python code running in this thread once ``seconds`` have passed.
+
+    Used around trial renders while validating a template, so a template that would loop
+    for minutes fails validation instead of being stored. Tracing makes code slower; it is
+    never used for real letters (they are timed after rendering instead).
+    """
+    end = time.perf_counter() + seconds
+    counter = 0
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal counter
+        counter += 1
+        if counter % 256 == 0 and time.perf_counter() > end:
+            raise TimeoutError(f"rendering took longer than {seconds:g} s")
+        return tracer
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)

@@ -1,0 +1,209 @@
+"""Where letter templates come from: shipped files and saved versions, compiled once.
+
+Shipped files live in ``<repo>/templates/letters/<letter>/<language>.j2`` (the folder is
+``LETTER_TEMPLATES_DIR`` when configured). The folder is scanned once per process; a letter
+and language are only ever looked up among the scanned pairs or by a database row id, never
+by a name or path typed by a user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from jinja2 import Template
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from outreach.letters import sandbox
+from outreach.letters.models import LetterTemplate
+
+#: Letter kinds the application ships templates for.
+LETTERS: tuple[str, ...] = ("proposal", "follow_up")
+#: The blocks every letter template defines.
+BLOCKS: tuple[str, ...] = ("subject", "text", "html")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_EXTENSION = ".j2"
+
+_lock = threading.Lock()
+_scans: dict[str, dict[tuple[str, str], str]] = {}
+_themes: dict[str, dict[str, dict[str, str]]] = {}
+_compiled: dict[tuple[str, str, int, str], Compiled] = {}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """One template version compiled for text (no escaping) and for HTML (escaping)."""
+
+    text: Template
+    html: Template
+
+
+@dataclass(frozen=True)
+class Source:
+    """The active text of one letter in one language."""
+
+    letter: str
+    language: str
+    version: int  # 0 = shipped file
+    version_id: int | None
+    text: str
+
+    @property
+    def kind(self) -> str:
+        return "file" if self.version_id is None else "custom"
+
+
+def default_folder() -> str:
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return os.path.join(os.path.dirname(package), "templates", "letters")
+
+
+def folder() -> str:
+    if has_app_context():
+        configured = current_app.config.get("LETTER_TEMPLATES_DIR")
+        if configured:
+            return str(configured)
+        return os.path.join(os.path.dirname(current_app.root_path), "templates", "letters")
+    return default_folder()
+
+
+def shipped(path: str | None = None) -> dict[tuple[str, str], str]:
+    """``{(letter, language): file text}`` for every shipped template (scanned once)."""
+    root = path or folder()
+    found = _scans.get(root)
+    if found is not None:
+        return found
+    with _lock:
+        found = {}
+        if os.path.isdir(root):
+            for letter in sorted(os.listdir(root)):
+                sub = os.path.join(root, letter)
+                if not (_NAME.match(letter) and os.path.isdir(sub)):
+                    continue
+                for filename in sorted(os.listdir(sub)):
+                    language, ext = os.path.splitext(filename)
+                    if ext == _EXTENSION and _LANGUAGE.match(language):
+                        with open(os.path.join(sub, filename), encoding="utf-8") as fh:
+                            found[(letter, language)] = fh.read()
+        _scans[root] = found
+    return found
+
+
+def themes(path: str | None = None) -> dict[str, dict[str, str]]:
+    """Theme slug to ``{language: label}``, from ``themes.json`` next to the letters."""
+    root = path or folder()
+    found = _themes.get(root)
+    if found is None:
+        file = os.path.join(root, "themes.json")
+        found = {}
+        if os.path.exists(file):
+            with open(file, encoding="utf-8") as fh:
+                found = json.load(fh)
+        _themes[root] = found
+    return found
+
+
+def reset() -> None:
+    """Forget scanned files and compiled templates (after files changed on disk)."""
+    with _lock:
+        _scans.clear()
+        _themes.clear()
+        _compiled.clear()
+
+
+def letters(session: Session | None = None) -> list[str]:
+    names = set(LETTERS) | {letter for letter, _lang in shipped()}
+    if session is not None:
+        names |= set(session.scalars(select(LetterTemplate.letter).distinct()))
+    return sorted(names, key=lambda n: (LETTERS.index(n) if n in LETTERS else len(LETTERS), n))
+
+
+def languages(letter: str, session: Session | None = None) -> set[str]:
+    """Languages with a template for ``letter`` (shipped, or saved in the database)."""
+    found = {lang for name, lang in shipped() if name == letter}
+    if session is not None:
+        found |= set(
+            session.scalars(
+                select(LetterTemplate.language).where(LetterTemplate.letter == letter).distinct()
+            )
+        )
+    return found
+
+
+def is_known(letter: str, language: str | None = None) -> bool:
+    """Whether ``letter`` (and ``language``) are names the application knows, not user text."""
+    if not _NAME.match(letter or ""):
+        return False
+    if language is None:
+        return letter in LETTERS or any(name == letter for name, _lang in shipped())
+    return bool(_LANGUAGE.match(language or ""))
+
+
+def active(session: Session, letter: str, language: str) -> Source | None:
+    """The text that letters in this language are rendered from: newest saved version, or file."""
+    row = session.scalars(
+        select(LetterTemplate)
+        .where(LetterTemplate.letter == letter, LetterTemplate.language == language)
+        .order_by(LetterTemplate.version.desc())
+        .limit(1)
+    ).first()
+    if row is not None:
+        return Source(letter, language, row.version, row.id, row.source)
+    return file_source(letter, language)
+
+
+def file_source(letter: str, language: str) -> Source | None:
+    text = shipped().get((letter, language))
+    return None if text is None else Source(letter, language, 0, None, text)
+
+
+def by_id(session: Session, version_id: int) -> LetterTemplate | None:
+    return session.get(LetterTemplate, version_id)
+
+
+def history(session: Session, letter: str, language: str) -> list[LetterTemplate]:
+    return list(
+        session.scalars(
+            select(LetterTemplate)
+            .where(LetterTemplate.letter == letter, LetterTemplate.language == language)
+            .order_by(LetterTemplate.version.desc())
+        )
+    )
+
+
+def next_version(session: Session, letter: str, language: str) -> int:
+    current = session.scalar(
+        select(func.max(LetterTemplate.version)).where(
+            LetterTemplate.letter == letter, LetterTemplate.language == language
+        )
+    )
+    return (current or 0) + 1
+
+
+def compile_source(source: Source | Any, *, cache: bool = True) -> Compiled:
+    """The compiled pair for a source, from the per-process cache when already compiled."""
+    if not cache:
+        return Compiled(
+            text=sandbox.TEXT_ENV.from_string(source.text),
+            html=sandbox.HTML_ENV.from_string(source.text),
+        )
+    digest = hashlib.sha1(source.text.encode("utf-8")).hexdigest()
+    key = (source.letter, source.language, source.version, digest)
+    found = _compiled.get(key)
+    if found is None:
+        name = f"{source.letter}/{source.language}"
+        found = Compiled(
+            text=sandbox.TEXT_ENV.from_string(source.text),
+            html=sandbox.HTML_ENV.from_string(source.text),
+        )
+        found.text.name = found.html.name = name  # type: ignore[misc]
+        _compiled[key] = found
+    return found

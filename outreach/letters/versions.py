@@ -1,0 +1,199 @@
+"""Saving, checking and restoring custom versions of a letter in one language.
+
+A new version is stored only when the text passes every check: it parses, defines the
+three blocks, reads only documented variables, reaches for no Python internals, and
+renders for real candidates (and a built-in sample with empty values) within the caps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import TemplateSyntaxError, meta, nodes
+from jinja2.exceptions import SecurityError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outreach.letters import context, sandbox, sources
+from outreach.letters.i18n import _
+from outreach.letters.models import LetterTemplate
+from outreach.letters.render import MAX_SECONDS, Renderer, RenderError
+from outreach.pipeline.models import Municipality
+from outreach.pipeline.validation import LANGUAGE_CODES
+
+#: Longest template text accepted (characters).
+MAX_SOURCE_CHARS = 100_000
+#: How many real candidates a new version is tried on.
+TRIAL_CANDIDATES = 5
+
+SAMPLE_CANDIDATE: dict[str, Any] = {
+    "id": None,
+    "name": "Sample Town",
+    "name_local": "",
+    "country": "PL",
+    "region": "",
+    "population": None,
+    "website": "",
+    "themes": ["education", "agriculture", "culture"],
+}
+
+
+class TemplateInvalid(ValueError):
+    """A template text that cannot be stored; ``messages`` say why, with line numbers."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+def _first_line(tree: nodes.Template, name: str) -> int | None:
+    for node in tree.find_all(nodes.Name):
+        if node.name == name and node.ctx == "load":
+            return node.lineno
+    return None
+
+
+def _syntax(exc: TemplateSyntaxError) -> str:
+    return _("syntax error on line %(line)d: %(message)s", line=exc.lineno, message=exc.message)
+
+
+def static_problems(text: str) -> list[str]:
+    """Problems found without rendering: syntax, internals, blocks, unknown variables."""
+    if not text.strip():
+        return [_("the template is empty")]
+    if len(text) > MAX_SOURCE_CHARS:
+        return [_("the template is longer than %(n)d characters", n=MAX_SOURCE_CHARS)]
+    try:
+        tree = sandbox.TEXT_ENV.parse(text)
+    except TemplateSyntaxError as exc:
+        return [_syntax(exc)]
+    refused = sandbox.unsafe_uses(tree)
+    if refused:
+        return refused
+    messages: list[str] = []
+    names = [block.name for block in tree.find_all(nodes.Block)]
+    for name in sources.BLOCKS:
+        if name not in names:
+            messages.append(
+                _(
+                    "the %(name)s block is missing: add {%% block %(name)s %%}...{%% endblock %%}",
+                    name=name,
+                )
+            )
+    unknown = meta.find_undeclared_variables(tree) - context.TOP_LEVEL - sandbox.GLOBAL_NAMES
+    for name in sorted(unknown, key=lambda n: (_first_line(tree, n) or 0, n)):
+        messages.append(
+            _(
+                "unknown variable %(name)s on line %(line)s",
+                name=repr(name),
+                line=_first_line(tree, name) or "?",
+            )
+        )
+    if not messages:
+        try:
+            sandbox.HTML_ENV.from_string(text)
+        except TemplateSyntaxError as exc:
+            messages.append(_syntax(exc))
+    return messages
+
+
+def trial_problems(session: Session, letter: str, language: str, text: str) -> list[str]:
+    """Render ``text`` for up to five real candidates and the sample; the failures."""
+    renderer = Renderer(session, letter)
+    if not renderer.settings.get("signatory_name"):
+        renderer.settings = dict(renderer.settings, signatory_name="Signatory")
+    renderer.use_source(sources.Source(letter, language, -1, None, text))
+    candidates = list(
+        session.scalars(select(Municipality).order_by(Municipality.id).limit(TRIAL_CANDIDATES))
+    )
+    trials: list[tuple[dict[str, Any], dict[str, Any] | None]] = [
+        (context.candidate_data(m), context.contact_data(m.primary_contact)) for m in candidates
+    ]
+    trials.append((SAMPLE_CANDIDATE, None))
+    messages: list[str] = []
+    seen: set[str] = set()
+    for candidate, contact in trials:
+        try:
+            with sandbox.deadline(MAX_SECONDS):
+                renderer.render_data(candidate, contact, language)
+        except RenderError as exc:
+            cause = exc.__cause__
+            message = str(exc)
+            if isinstance(cause, SecurityError) and not str(cause).startswith("refused"):
+                message = _("refused: %(message)s", message=message)
+            problem = message.split(": ", 1)[-1]
+            if problem not in seen:
+                seen.add(problem)
+                messages.append(message)
+        if len(messages) >= 3:
+            break
+    return messages
+
+
+def check(session: Session, letter: str, language: str, text: str) -> None:
+    """Raise :class:`TemplateInvalid` unless ``text`` may be stored for letter/language."""
+    if not sources.is_known(letter):
+        raise TemplateInvalid([_("unknown letter %(letter)s", letter=repr(letter))])
+    if not sources.is_known(letter, language) or language not in LANGUAGE_CODES:
+        raise TemplateInvalid([_("unknown language code %(code)s", code=repr(language))])
+    messages = static_problems(text)
+    if messages:
+        raise TemplateInvalid(messages)
+    messages = trial_problems(session, letter, language, text)
+    if messages:
+        raise TemplateInvalid(messages)
+
+
+def normalise(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def save_version(
+    session: Session,
+    letter: str,
+    language: str,
+    source: str,
+    user_id: int | None,
+    note: str = "",
+) -> LetterTemplate:
+    """Store ``source`` as the next version of letter/language after every check; flushes."""
+    text = normalise(source)
+    check(session, letter, language, text)
+    row = LetterTemplate(
+        letter=letter,
+        language=language,
+        version=sources.next_version(session, letter, language),
+        source=text,
+        created_by=user_id,
+        note=note[:500],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def restore_version(session: Session, version_id: int, user_id: int | None) -> LetterTemplate:
+    """Make an older version current again by saving a copy of it as the newest version."""
+    old = session.get(LetterTemplate, version_id)
+    if old is None:
+        raise TemplateInvalid([_("version %(id)s does not exist", id=version_id)])
+    return save_version(
+        session,
+        old.letter,
+        old.language,
+        old.source,
+        user_id,
+        note=_("restored version %(n)d", n=old.version),
+    )
+
+
+def restore_file(
+    session: Session, letter: str, language: str, user_id: int | None
+) -> LetterTemplate:
+    """Make the shipped file's text current again (saved as the newest version)."""
+    source = sources.file_source(letter, language)
+    if source is None:
+        raise TemplateInvalid([_("there is no shipped file for %(l)s/%(g)s", l=letter, g=language)])
+    return save_version(
+        session, letter, language, source.text, user_id, note=_("restored the shipped file")
+    )

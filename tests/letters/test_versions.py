@@ -1,0 +1,144 @@
+"""Saving custom versions: every check, nothing stored when invalid, history and restore."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from outreach.extensions import db
+from outreach.letters import sources
+from outreach.letters.models import LetterTemplate
+from outreach.letters.render import Renderer
+from outreach.letters.versions import TemplateInvalid, restore_file, restore_version, save_version
+
+BODY = (
+    "{% block subject %}Proposal for {{ candidate.name }}{% endblock %}\n"
+    "{% block text %}\n{{ contact.salutation }},\n{{ shared_themes_text }}\n"
+    "{{ us.signatory_name }}\n{% endblock %}\n"
+    "{% block html %}<div><p>{{ contact.salutation }}</p></div>{% endblock %}\n"
+)
+
+
+def _count() -> int:
+    return db.session.scalar(select(func.count(LetterTemplate.id))) or 0
+
+
+def _refused(source: str) -> list[str]:
+    with pytest.raises(TemplateInvalid) as info:
+        save_version(db.session, "proposal", "pl", source, None)
+    db.session.rollback()
+    assert _count() == 0
+    return info.value.messages
+
+
+@pytest.mark.parametrize(
+    ("payload", "name"),
+    [
+        ("{{ ''.__class__.__mro__ }}", "__class__"),
+        ("{{ ''|attr('__class__') }}", "__class__"),
+        ("{{ cycler.__init__.__globals__ }}", "__init__"),
+        ("{{ ''['__class__'] }}", "__class__"),
+        ('{{ "{0.__class__}".format(candidate) }}', "format string"),
+        ('{{ "a{x.__class__}b".format_map({"x": 42}) }}', "format_map"),
+        ("{{ candidate|attr(contact.name) }}", "attr filter"),
+        ("{{ range.__self__ }}", "__self__"),
+    ],
+)
+def test_sandbox_escapes_are_refused(settings: Any, payload: str, name: str) -> None:
+    source = BODY.replace("{{ shared_themes_text }}", payload)
+    messages = _refused(source)
+    assert any(m.startswith("refused: templates may not") for m in messages)
+    assert any(name in m and "on line 4" in m for m in messages), messages
+
+
+def test_the_exact_refusal_message(settings: Any) -> None:
+    messages = _refused("{{ ''|attr('__class__') }}")
+    assert messages == [
+        "refused: templates may not access internal attributes (__class__) on line 1"
+    ]
+
+
+def test_runaway_operations_are_refused(settings: Any) -> None:
+    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ 'x' * 10000000 }}"))
+    assert "refused: repeating a value this many times" in messages[0]
+    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ '%99999s' % 'x' }}"))
+    assert "refused: format widths" in messages[0]
+    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ range(10**6)|list }}"))
+    assert "refused" in messages[0]
+
+
+def test_slow_template_fails_the_trial(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("outreach.letters.versions.MAX_SECONDS", 0.2)
+    loop = "{% for a in range(1000) %}{% for b in range(1000) %}{% endfor %}{% endfor %}"
+    messages = _refused(BODY.replace("{{ shared_themes_text }}", loop))
+    assert "took longer than" in messages[0]
+
+
+def test_syntax_error_with_line(settings: Any) -> None:
+    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{% if candidate.name %}"))
+    assert len(messages) == 1
+    assert messages[0].startswith("syntax error on line ")
+
+
+def test_unknown_variable_with_line(settings: Any) -> None:
+    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ mayor_name }}"))
+    assert messages == ["unknown variable 'mayor_name' on line 4"]
+
+
+def test_missing_block(settings: Any) -> None:
+    messages = _refused(BODY.split("{% block html %}")[0])
+    assert messages == ["the html block is missing: add {% block html %}...{% endblock %}"]
+
+
+def test_attribute_misuse_found_by_trial_render(settings: Any, make_candidate: Any) -> None:
+    make_candidate("Dąbrowa", "PL", "pl", contact={"email": "w@dabrowa.example", "name": "Jan"})
+    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ candidate.mayor }}"))
+    assert messages == ["Dąbrowa (PL): 'candidate.mayor' is undefined in proposal/pl, line 4"]
+
+
+def test_printing_an_empty_value_fails(settings: Any) -> None:
+    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ candidate.population }}"))
+    assert "empty (None)" in messages[0] and "line 4" in messages[0]
+
+
+def test_unknown_letter_or_language(settings: Any) -> None:
+    with pytest.raises(TemplateInvalid, match="unknown letter"):
+        save_version(db.session, "../../etc/passwd", "pl", BODY, None)
+    with pytest.raises(TemplateInvalid, match="unknown language"):
+        save_version(db.session, "proposal", "xx", BODY, None)
+    assert _count() == 0
+
+
+def test_save_restore_and_rendered_version(settings: Any, make_candidate: Any) -> None:
+    m = make_candidate("Żyraków", "PL", "pl")
+    first = save_version(db.session, "proposal", "pl", BODY, None, note="short")
+    db.session.commit()
+    assert first.version == 1
+    out = Renderer(db.session, "proposal").render(m)
+    assert (out.version, out.version_id) == (1, first.id)
+    assert out.subject == "Proposal for Żyraków"
+
+    second = save_version(db.session, "proposal", "pl", BODY.replace("Proposal", "Offer"), None)
+    db.session.commit()
+    assert Renderer(db.session, "proposal").render(m).subject == "Offer for Żyraków"
+
+    restored = restore_version(db.session, first.id, None)
+    db.session.commit()
+    assert restored.version == 3 and restored.source == first.source
+    assert "restored version 1" in restored.note
+    out = Renderer(db.session, "proposal").render(m)
+    assert (out.version, out.version_id, out.subject) == (3, restored.id, "Proposal for Żyraków")
+    assert [r.version for r in sources.history(db.session, "proposal", "pl")] == [3, 2, 1]
+    assert second.version == 2
+
+    back = restore_file(db.session, "proposal", "pl", None)
+    db.session.commit()
+    assert back.version == 4
+    assert back.source == sources.file_source("proposal", "pl").text
+
+
+def test_windows_line_endings_are_normalised(settings: Any) -> None:
+    row = save_version(db.session, "proposal", "pl", BODY.replace("\n", "\r\n"), None)
+    assert "\r" not in row.source
