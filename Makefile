@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install translations lint format bench clean
+.PHONY: run test install translations messages lint format bench clean
 
 run: install translations ## set up, migrate, load demo data once, start everything
 	$(BIN)/outreach dev
@@ -37,3 +37,7 @@ bench: install translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+messages: install ## extract interface strings and update the catalogs
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o outreach/translations/messages.pot .
+	$(BIN)/pybabel update -q -i outreach/translations/messages.pot -d outreach/translations
