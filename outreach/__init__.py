@@ -75,6 +75,10 @@ def _limiter_storage(redis_url: str | None) -> str:
     return redis_url
 
 
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(app: Flask) -> None:
     from sqlalchemy import event
 
@@ -83,6 +87,8 @@ def _sqlite_pragmas(app: Flask) -> None:
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            # SQLite's own lower() folds ASCII only; searches must fold "Ż" too.
+            dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")

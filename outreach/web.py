@@ -20,14 +20,21 @@ def flag(country: str) -> str:
     return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in country.upper())
 
 
-def nav_items() -> list[tuple[str, str]]:
-    from flask import current_app
+def nav_items() -> list[tuple[str, str, bool]]:
+    """The links the current user may follow: ``(href, label, current)``.
 
-    items = []
-    for endpoint, label, role in current_app.extensions["outreach_nav"]:
-        if current_user.is_authenticated and current_user.has_role(role):
-            items.append((url_for(endpoint), label))
-    return items
+    The current link is the longest one the request path starts with.
+    """
+    from flask import current_app, request
+
+    links = [
+        (url_for(endpoint), label)
+        for endpoint, label, role in current_app.extensions["outreach_nav"]
+        if current_user.is_authenticated and current_user.has_role(role)
+    ]
+    matches = [href for href, _label in links if request.path.startswith(href)]
+    current = max(matches, key=len) if matches else None
+    return [(href, label, href == current) for href, label in links]
 
 
 def init_app(app: Flask) -> None:

@@ -263,3 +263,22 @@ def add_note(
     session.add(note)
     session.flush()
     return note
+
+
+def make_primary_contact(session: Session, contact: Contact, *, user_id: int | None) -> None:
+    """Make ``contact`` the one that receives letters; the others stop being primary."""
+    if contact.is_primary:
+        return
+    municipality = contact.municipality
+    previous = next((c for c in municipality.contacts if c.is_primary), None)
+    for other in municipality.contacts:
+        other.is_primary = other.id == contact.id
+    contact.is_primary = True
+    session.flush()
+    _audit(
+        session,
+        municipality,
+        user_id,
+        "contact_primary",
+        {"primary": [previous.email if previous else None, contact.email]},
+    )

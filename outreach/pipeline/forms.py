@@ -1,0 +1,192 @@
+"""Forms of the pipeline pages. Field rules live in services/validation; these only carry input."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from outreach.auth.models import User
+from outreach.pipeline import stages
+from outreach.pipeline.validation import COUNTRIES, SOURCES, THEMES, country_name
+
+
+@lru_cache(maxsize=8)
+def _country_choices(locale: str) -> tuple[tuple[str, str], ...]:
+    named = sorted(((country_name(c, locale), c) for c in COUNTRIES), key=lambda x: x[0].lower())
+    return tuple((code, f"{name} ({code})") for name, code in named)
+
+
+def country_choices(codes: list[str] | None = None) -> list[tuple[str, str]]:
+    """Countries by their name in the current language; only ``codes`` when given."""
+    choices = _country_choices(str(get_locale() or "en"))
+    if codes is not None:
+        wanted = set(codes)
+        return [c for c in choices if c[0] in wanted]
+    return list(choices)
+
+
+def owner_choices(users: list[User], empty: Any) -> list[tuple[str, Any]]:
+    return [("", empty)] + [(str(u.id), u.display_name) for u in users]
+
+
+#: How themes read on screen; the slugs are what is stored and imported.
+THEME_LABELS = {
+    "agriculture": _l("Agriculture"),
+    "education": _l("Education"),
+    "energy": _l("Energy"),
+    "idp-integration": _l("Integration of displaced people"),
+    "culture": _l("Culture"),
+    "youth": _l("Youth"),
+    "tourism": _l("Tourism"),
+    "healthcare": _l("Healthcare"),
+    "social-services": _l("Social services"),
+    "economic-development": _l("Economic development"),
+    "environment": _l("Environment"),
+    "sport": _l("Sport"),
+    "digital": _l("Digital services"),
+    "water": _l("Water"),
+    "transport": _l("Transport"),
+    "civil-protection": _l("Civil protection"),
+    "local-government": _l("Local government"),
+    "heritage": _l("Heritage"),
+}
+
+
+def theme_label(slug: str) -> str:
+    label = THEME_LABELS.get(slug)
+    return str(label) if label is not None else slug.replace("-", " ")
+
+
+def theme_choices() -> list[tuple[str, str]]:
+    return [(t, theme_label(t)) for t in THEMES]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class CandidateForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    name_local = StringField(_l("Name in its own language"), validators=[Length(max=200)])
+    # Choices are checked by the service, which names the bad value in its message.
+    country = SelectField(_l("Country"), validate_choice=False)
+    region = StringField(_l("Region"), validators=[Length(max=200)])
+    population = StringField(_l("Population"))
+    website = StringField(_l("Website"), validators=[Length(max=500)])
+    languages = StringField(
+        _l("Languages"), description=_l("ISO codes separated by ';', preferred first: pl;en")
+    )
+    themes = MultiCheckboxField(_l("Themes"), validate_choice=False)
+    source = SelectField(_l("Source"), validate_choice=False)
+    notes = TextAreaField(_l("Notes"))
+    do_not_contact = BooleanField(_l("Do not contact"))
+    owner_id = SelectField(_l("Owner"), validate_choice=False)
+
+    def fill_choices(self, users: list[User]) -> None:
+        self.country.choices = [("", _l("Choose a country"))] + country_choices()
+        self.themes.choices = theme_choices()
+        self.source.choices = [(s, s) for s in SOURCES]
+        if self.source.data and self.source.data not in SOURCES:
+            self.source.choices.append((self.source.data, self.source.data))
+        self.owner_id.choices = owner_choices(users, _l("Nobody"))
+
+    def values(self) -> dict[str, Any]:
+        """The submitted values, as services.clean_candidate expects them."""
+        return {
+            "name": self.name.data or "",
+            "name_local": self.name_local.data or "",
+            "country": self.country.data or "",
+            "region": self.region.data or "",
+            "population": self.population.data or "",
+            "website": self.website.data or "",
+            "languages": self.languages.data or "",
+            "themes": list(self.themes.data or []),
+            "source": self.source.data or "",
+            "notes": self.notes.data or "",
+            "do_not_contact": bool(self.do_not_contact.data),
+            "owner_id": self.owner_id.data or None,
+        }
+
+
+class ContactForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    role = StringField(_l("Role"), validators=[Length(max=200)])
+    email = StringField(_l("Email"))
+    language = StringField(_l("Language"), description=_l("ISO code, e.g. pl"))
+    gender = SelectField(
+        _l("Form of address"),
+        choices=[("", _l("Unknown")), ("f", _l("Female")), ("m", _l("Male"))],
+        validate_choice=False,
+    )
+    primary = BooleanField(_l("Primary contact (receives letters)"))
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "name": self.name.data or "",
+            "role": self.role.data or "",
+            "email": self.email.data or "",
+            "language": self.language.data or "",
+            "gender": self.gender.data or "",
+        }
+
+
+#: services.clean_contact names some errors differently from the form fields.
+CONTACT_ERROR_FIELDS = {
+    "contact_name": "name",
+    "contact_role": "role",
+    "contact_language": "language",
+}
+
+
+class MoveForm(FlaskForm):
+    to_stage = SelectField(
+        _l("Move to"),
+        choices=[(s.value, stages.LABELS[s]) for s in stages.ORDER],
+        validate_choice=False,
+    )
+    note = StringField(_l("Note"), validators=[Length(max=2000)])
+    reason = StringField(_l("Reason"), validators=[Length(max=2000)])
+    agreement_date = DateField(_l("Agreement date"), validators=[Optional()])
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10000)])
+
+
+class FilterForm(FlaskForm):
+    """The filters above the board and the list: read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"))
+    stage = SelectField(_l("Stage"), validate_choice=False)
+    country = SelectField(_l("Country"), validate_choice=False)
+    language = StringField(_l("Language"))
+    theme = SelectField(_l("Theme"), validate_choice=False)
+    owner = SelectField(_l("Owner"), validate_choice=False)
+    waiting = IntegerField(
+        _l("Waiting more than (days)"), validators=[Optional(), NumberRange(min=0, max=36500)]
+    )
+
+    def fill_choices(self, users: list[User], countries: list[str]) -> None:
+        self.stage.choices = [("", _l("Any"))] + [(s.value, stages.LABELS[s]) for s in stages.ORDER]
+        self.country.choices = [("", _l("Any"))] + country_choices(countries)
+        self.theme.choices = [("", _l("Any"))] + theme_choices()
+        self.owner.choices = owner_choices(users, _l("Anyone"))

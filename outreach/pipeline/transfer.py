@@ -1,0 +1,519 @@
+"""CSV import and export of candidates: the rules behind the import page and the CLI.
+
+An import is all-or-nothing. :func:`import_csv` first reads and validates every row in memory
+(with the same field rules as the forms: :func:`services.clean_candidate` and
+:func:`services.clean_contact`), comparing against the existing ``(name, country)`` pairs loaded
+in one query; only when no row is bad does it write, new candidates in bulk statements and
+updates through :func:`services.update_candidate`. Rows are numbered as a spreadsheet shows
+them: the header is row 1, the first data row is row 2.
+
+Exported cells that a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a
+carriage return) get a leading ``'``; the import strips it again, so an export imports back
+unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from outreach.clock import utcnow
+from outreach.pipeline import services, stages
+from outreach.pipeline import validation as v
+from outreach.pipeline.models import AuditEntry, Contact, Municipality, StageChange
+from outreach.pipeline.stages import Stage
+
+#: The file's columns, in export order.
+COLUMNS: tuple[str, ...] = (
+    "name",
+    "name_local",
+    "country",
+    "region",
+    "population",
+    "languages",
+    "email",
+    "contact_name",
+    "contact_role",
+    "website",
+    "themes",
+    "stage",
+    "notes",
+)
+REQUIRED: tuple[str, ...] = ("name", "country", "email")
+#: Columns that are fields of the candidate itself (the rest describe its contact or stage).
+CANDIDATE_COLUMNS: tuple[str, ...] = (
+    "name",
+    "name_local",
+    "country",
+    "region",
+    "population",
+    "languages",
+    "website",
+    "themes",
+    "notes",
+)
+#: CSV column -> contact field.
+CONTACT_COLUMNS: dict[str, str] = {"email": "email", "contact_name": "name", "contact_role": "role"}
+
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+IMPORT_NOTE = "imported"
+_CHUNK = 500
+
+
+def _looks_like_formula(text: str) -> bool:
+    return text.lstrip("'").startswith(FORMULA_START)
+
+
+def neutralise(text: str) -> str:
+    """Prefix ``'`` to a cell a spreadsheet would evaluate (also to one already so prefixed)."""
+    return "'" + text if text and _looks_like_formula(text) else text
+
+
+def unneutralise(text: str) -> str:
+    """Undo :func:`neutralise`: drop one leading ``'`` in front of a formula character."""
+    if text.startswith("'") and _looks_like_formula(text[1:]):
+        return text[1:]
+    return text
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in a file: ``row`` is None for the file or its header."""
+
+    row: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.row is None:
+            return f"{self.field}: {self.message}"
+        if not self.field:
+            return f"row {self.row}: {self.message}"
+        return f"row {self.row}, field {self.field}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run or a refused file, would have done)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def lines(self) -> list[str]:
+        return [str(error) for error in self.errors]
+
+
+@dataclass
+class _Row:
+    number: int
+    candidate: dict[str, Any]
+    contact: dict[str, str]
+    stage: str | None  # None: the cell was empty or the column absent
+    existing_id: int | None = None
+
+
+def _file_error(message: str) -> ImportReport:
+    return ImportReport(errors=[RowError(None, "file", message)])
+
+
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data.removeprefix("\ufeff")
+    return data.decode("utf-8-sig")
+
+
+def _delimiter(text: str) -> str:
+    """``,`` or ``;``, guessed from the header line (spreadsheets in many locales use ``;``)."""
+    header_line = text.splitlines()[0] if text else ""
+    try:
+        return csv.Sniffer().sniff(header_line, delimiters=",;").delimiter
+    except csv.Error:
+        return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def read_rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    """The records of a CSV text as ``(spreadsheet row number, cells)``, header first."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=False)
+    yield from enumerate(reader, start=1)
+
+
+def _header(cells: list[str]) -> tuple[list[str], list[RowError]]:
+    names = [cell.strip().lower() for cell in cells]
+    errors: list[RowError] = []
+    seen: set[str] = set()
+    for raw, name in zip(cells, names, strict=True):
+        if not name:
+            continue  # an unnamed column is fine as long as it stays empty
+        if name not in COLUMNS:
+            errors.append(RowError(None, "header", f"unknown column {raw.strip()}"))
+        elif name in seen:
+            errors.append(RowError(None, "header", f"column {name} appears twice"))
+        seen.add(name)
+    for name in REQUIRED:
+        if name not in seen:
+            errors.append(RowError(None, "header", f"missing column {name}"))
+    return names, errors
+
+
+def _parse_row(number: int, names: list[str], cells: list[str]) -> tuple[_Row, list[RowError]]:
+    """Clean one data row; every bad field becomes a :class:`RowError`."""
+    errors: dict[str, str] = {}
+    if len(cells) > len(names) and any(cell.strip() for cell in cells[len(names) :]):
+        errors[""] = f"{len(cells)} cells but the header names {len(names)} columns"
+    values: dict[str, str] = {}
+    for position, (name, cell) in enumerate(zip(names, cells, strict=False), start=1):
+        if not name:
+            if cell.strip():
+                errors[""] = f"column {position} has a value but no name in the header"
+            continue
+        if "\r" in cell or "\n" in cell:
+            errors[name] = "line breaks are not allowed here"
+        values[name] = unneutralise(cell)
+    for name in names[len(cells) :]:
+        values[name] = ""
+
+    candidate_raw = {k: values[k] for k in CANDIDATE_COLUMNS if k in values and k not in errors}
+    candidate: dict[str, Any] = {}
+    try:
+        candidate = services.clean_candidate(candidate_raw)
+    except services.Invalid as exc:
+        errors.update(exc.errors)
+
+    contact: dict[str, str] = {}
+    contact_raw = {CONTACT_COLUMNS[k]: values[k] for k in CONTACT_COLUMNS if k in values}
+    no_email = False
+    if "email" not in errors:
+        try:
+            contact = services.clean_contact(contact_raw)
+        except services.Invalid as exc:
+            contact_errors = {k: m for k, m in exc.errors.items() if k not in errors}
+            # An empty e-mail is fine on a row that updates a candidate (its contacts stay
+            # as they are); whether the row is new is only known later.
+            no_email = contact_errors == {"email": "is required"}
+            if not no_email:
+                errors.update(contact_errors)
+
+    stage: str | None = None
+    if values.get("stage", "").strip() and "stage" not in errors:
+        try:
+            stage = v.clean_stage(values["stage"])
+        except v.FieldError as exc:
+            errors["stage"] = exc.message
+    if no_email and errors:
+        errors["email"] = "is required"
+
+    order = {name: i for i, name in enumerate(("", *COLUMNS))}
+    row_errors = [
+        RowError(number, name, message)
+        for name, message in sorted(errors.items(), key=lambda kv: order.get(kv[0], 99))
+    ]
+    present = [field for column, field in CONTACT_COLUMNS.items() if column in values]
+    contact = {k: contact[k] for k in present} if contact else {}
+    return _Row(number, candidate, contact, stage), row_errors
+
+
+def import_csv(
+    session: Session,
+    data: bytes | str,
+    *,
+    update: bool = False,
+    dry_run: bool = False,
+    user_id: int | None = None,
+) -> ImportReport:
+    """Validate a whole CSV file, then (unless ``dry_run`` or any row is bad) write it.
+
+    Existing candidates (same name and country) are updated only when ``update`` is true.
+    Flushes, never commits: the caller commits when ``report.written``.
+    """
+    try:
+        text = _decode(data)
+    except UnicodeDecodeError:
+        return _file_error("is not UTF-8 text (save it as \u201cCSV UTF-8\u201d)")
+    rows_iter = read_rows(text)
+    first = next(rows_iter, None)
+    if first is None or not any(cell.strip() for cell in first[1]):
+        return _file_error("is empty: the first line must name the columns")
+    names, errors = _header(first[1])
+    if errors:
+        return ImportReport(errors=errors, dry_run=dry_run)
+
+    rows: list[_Row] = []
+    number = 1
+    while True:
+        try:
+            number, cells = next(rows_iter)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(RowError(number + 1, "", f"cannot be read as CSV: {exc}"))
+            break
+        if not any(cell.strip() for cell in cells):
+            continue
+        row, row_errors = _parse_row(number, names, cells)
+        errors.extend(row_errors)
+        if not row_errors:
+            rows.append(row)
+    errors.extend(_check_identity(session, rows, update=update))
+    old_rows = [row for row in rows if row.existing_id is not None]
+    existing = _load(session, [row.existing_id for row in old_rows if row.existing_id])
+    for row in old_rows:
+        problem = _stage_problem(existing[row.existing_id or 0], row.stage)
+        if problem:
+            errors.append(RowError(row.number, "stage", problem))
+    report = ImportReport(errors=sorted(errors, key=lambda e: e.row or 0), dry_run=dry_run)
+    if errors:
+        return report
+
+    new_rows = [row for row in rows if row.existing_id is None]
+    report.created = len(new_rows)
+    for row in old_rows:
+        if _differs(existing[row.existing_id or 0], row):
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    if dry_run:
+        return report
+
+    _create_all(session, new_rows, user_id=user_id)
+    for row in old_rows:
+        _update_one(session, existing[row.existing_id or 0], row, user_id=user_id)
+    session.flush()
+    return report
+
+
+def _check_identity(session: Session, rows: list[_Row], *, update: bool) -> list[RowError]:
+    """Duplicates within the file, and existing candidates when not updating."""
+    existing = {
+        (name, country): mid
+        for mid, name, country in session.execute(
+            select(Municipality.id, Municipality.name, Municipality.country)
+        )
+    }
+    seen: dict[tuple[str, str], int] = {}
+    errors: list[RowError] = []
+    for row in rows:
+        key = (row.candidate["name"], row.candidate["country"])
+        label = f"{key[0]} ({key[1]})"
+        if key in seen:
+            errors.append(
+                RowError(row.number, "name", f"{label} is also in row {seen[key]} of this file")
+            )
+            continue
+        seen[key] = row.number
+        if key in existing:
+            if not update:
+                errors.append(RowError(row.number, "name", f"{label} already exists"))
+            row.existing_id = existing[key]
+        elif not row.contact:
+            errors.append(RowError(row.number, "email", "is required"))
+    return errors
+
+
+def _load(session: Session, ids: list[int]) -> dict[int, Municipality]:
+    found: dict[int, Municipality] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        query = (
+            select(Municipality)
+            .where(Municipality.id.in_(chunk))
+            .options(selectinload(Municipality.contacts))
+        )
+        found.update((m.id, m) for m in session.scalars(query))
+    return found
+
+
+def _stage_problem(municipality: Municipality, stage: str | None) -> str:
+    if stage is None or stage == municipality.stage:
+        return ""
+    if stages.can_move(municipality.stage, stage):
+        return ""
+    return f"{municipality.name} cannot move from {municipality.stage} to {stage}"
+
+
+def _contact_for(municipality: Municipality, email: str) -> Contact | None:
+    wanted = email.lower()
+    return next((c for c in municipality.contacts if c.email.lower() == wanted), None)
+
+
+def _differs(municipality: Municipality, row: _Row) -> bool:
+    if any(getattr(municipality, k) != x for k, x in row.candidate.items()):
+        return True
+    if row.stage is not None and row.stage != municipality.stage:
+        return True
+    if not row.contact:
+        return False
+    contact = _contact_for(municipality, row.contact["email"])
+    if contact is None or not contact.is_primary:
+        return True
+    return any(getattr(contact, k) != x for k, x in row.contact.items())
+
+
+def _create_all(session: Session, rows: list[_Row], *, user_id: int | None) -> None:
+    """Insert new candidates with their stage change, audit entries and primary contact.
+
+    Writes the same records as :func:`services.create_candidate`, in a few bulk statements.
+    """
+    if not rows:
+        return
+    now = utcnow()
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        values = []
+        for row in chunk:
+            item = {k: row.candidate.get(k, "") for k in CANDIDATE_COLUMNS}
+            item.update(
+                population=row.candidate.get("population"),
+                source="import",
+                do_not_contact=False,
+                owner_id=user_id,
+                stage=row.stage or Stage.ANALYSED.value,
+                stage_changed_at=now,
+                decline_reason="",
+                created_at=now,
+                updated_at=now,
+            )
+            values.append(item)
+        ids = session.scalars(
+            insert(Municipality).returning(Municipality.id, sort_by_parameter_order=True),
+            values,
+        ).all()
+        changes, contacts, audits = [], [], []
+        for mid, row, item in zip(ids, chunk, values, strict=True):
+            changes.append(
+                {
+                    "municipality_id": mid,
+                    "from_stage": None,
+                    "to_stage": item["stage"],
+                    "user_id": user_id,
+                    "note": IMPORT_NOTE,
+                    "created_at": now,
+                }
+            )
+            created = {k: [None, row.candidate[k]] for k in row.candidate}
+            created["source"] = [None, "import"]
+            audits.append(_audit_row(mid, user_id, "created", created, now))
+            contacts.append(
+                {
+                    "municipality_id": mid,
+                    "name": row.contact.get("name", ""),
+                    "role": row.contact.get("role", ""),
+                    "email": row.contact["email"],
+                    "language": "",
+                    "gender": "",
+                    "is_primary": True,
+                    "created_at": now,
+                }
+            )
+            email_change = {"email": [None, row.contact["email"]]}
+            audits.append(_audit_row(mid, user_id, "contact_added", email_change, now))
+        session.execute(insert(StageChange), changes)
+        session.execute(insert(Contact), contacts)
+        session.execute(insert(AuditEntry), audits)
+
+
+def _audit_row(
+    mid: int, user_id: int | None, action: str, changes: dict[str, Any], now: Any
+) -> dict[str, Any]:
+    return {
+        "municipality_id": mid,
+        "user_id": user_id,
+        "action": action,
+        "changes": changes,
+        "created_at": now,
+    }
+
+
+def _update_one(
+    session: Session, municipality: Municipality, row: _Row, *, user_id: int | None
+) -> None:
+    if not _differs(municipality, row):
+        return
+    services.update_candidate(session, municipality, row.candidate, user_id=user_id)
+    if row.contact:
+        _update_contact(session, municipality, row.contact, user_id=user_id)
+    if row.stage is not None and row.stage != municipality.stage:
+        services.move(session, municipality, row.stage, user_id=user_id, note=IMPORT_NOTE)
+
+
+def _update_contact(
+    session: Session, municipality: Municipality, fields: dict[str, str], *, user_id: int | None
+) -> None:
+    """Update the contact with the row's e-mail and make it primary, or add it as primary."""
+    contact = _contact_for(municipality, fields["email"])
+    if contact is None:
+        services.add_contact(session, municipality, fields, user_id=user_id, primary=True)
+        return
+    data = {
+        "name": contact.name,
+        "role": contact.role,
+        "language": contact.language,
+        "gender": contact.gender,
+        **fields,
+    }
+    services.update_contact(session, contact, data, user_id=user_id)
+    services.make_primary_contact(session, contact, user_id=user_id)
+
+
+def export_rows(
+    session: Session,
+    *,
+    stages_: Iterable[str] = (),
+    countries: Iterable[str] = (),
+) -> Iterator[list[str]]:
+    """The header and one row per candidate (filtered by stage and country), neutralised."""
+    query = select(Municipality).options(selectinload(Municipality.contacts))
+    stage_list = [s for s in stages_ if s]
+    country_list = [c.upper() for c in countries if c]
+    if stage_list:
+        query = query.where(Municipality.stage.in_(stage_list))
+    if country_list:
+        query = query.where(Municipality.country.in_(country_list))
+    query = query.order_by(Municipality.country, Municipality.name, Municipality.id)
+    yield list(COLUMNS)
+    for municipality in session.scalars(query):
+        contact = municipality.primary_contact
+        values = {
+            "name": municipality.name,
+            "name_local": municipality.name_local,
+            "country": municipality.country,
+            "region": municipality.region,
+            "population": "" if municipality.population is None else str(municipality.population),
+            "languages": municipality.languages,
+            "email": contact.email if contact else "",
+            "contact_name": contact.name if contact else "",
+            "contact_role": contact.role if contact else "",
+            "website": municipality.website,
+            "themes": municipality.themes,
+            "stage": municipality.stage,
+            # The import refuses line breaks, so multi-line notes travel on one line.
+            "notes": " ".join(municipality.notes.splitlines()),
+        }
+        yield [neutralise(values[name]) for name in COLUMNS]
+
+
+def export_csv(
+    session: Session, *, stages_: Iterable[str] = (), countries: Iterable[str] = ()
+) -> str:
+    """The candidates as CSV text (comma-separated, CRLF line ends, no BOM)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(export_rows(session, stages_=stages_, countries=countries))
+    return out.getvalue()
