@@ -21,10 +21,10 @@ class AppWorker(SimpleWorker):
 
     flask_app: Flask
 
-    def perform_job(self, job: Any, queue: Queue) -> bool:
+    def perform_job(self, job: Any, queue: Queue, *args: Any, **kwargs: Any) -> bool:
         with self.flask_app.app_context():
             try:
-                return super().perform_job(job, queue)
+                return super().perform_job(job, queue, *args, **kwargs)
             finally:
                 db.session.remove()
 

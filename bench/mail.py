@@ -1,0 +1,313 @@
+"""Sending speed of the mail queue against one local SMTP sink, all figures in one run.
+
+Run: ``.venv/bin/python bench/mail.py [N]`` (N letters, default 10,000). Uses a fresh SQLite
+database in a temporary folder, ``REDIS_URL`` when set (else the embedded Redis server), and
+a minimal asyncio SMTP sink started in a separate process.
+
+  (a) creating a batch of N letters: choosing, rendering, one transaction, enqueueing;
+  (b) letters per second through two ``outreach worker --burst`` processes, end to end;
+  (c) plain smtplib sending the same messages over one reused connection (the ceiling);
+  (d) the naive design: one RQ job and one new SMTP connection per letter (a sample).
+
+Printed, not asserted. Targets: (a) under 5 s, b/c at least 0.6, b/d at least 4.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import smtplib
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+
+# --- a minimal SMTP sink ----------------------------------------------------------------------
+
+
+async def _session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"220 sink ESMTP\r\n")
+    while True:
+        line = await reader.readline()
+        if not line:
+            break
+        verb = line[:4].upper()
+        if verb == b"EHLO":
+            writer.write(b"250-sink\r\n250-8BITMIME\r\n250 SIZE 33554432\r\n")
+        elif verb == b"DATA":
+            writer.write(b"354 go ahead\r\n")
+            await writer.drain()
+            while True:
+                chunk = await reader.readline()
+                if chunk in (b".\r\n", b""):
+                    break
+            writer.write(b"250 2.0.0 queued\r\n")
+        elif verb == b"QUIT":
+            writer.write(b"221 bye\r\n")
+            await writer.drain()
+            break
+        else:
+            writer.write(b"250 OK\r\n")
+        await writer.drain()
+    writer.close()
+
+
+def run_sink(port: int) -> None:
+    async def main() -> None:
+        server = await asyncio.start_server(_session, "127.0.0.1", port, backlog=512)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+# --- the naive design -------------------------------------------------------------------------
+
+
+def naive_send(letter_id: int) -> None:
+    """One job per letter, one new SMTP connection per letter."""
+    from flask import current_app
+
+    from outreach.extensions import db
+    from outreach.mailing import outbox
+    from outreach.mailing.models import Letter
+    from outreach.mailing.sending import build_message, format_sender, sender_address
+
+    config = current_app.config
+    if not outbox.claim(db.session, letter_id):
+        db.session.rollback()
+        return
+    db.session.commit()
+    letter = db.session.get(Letter, letter_id)
+    message = build_message(
+        sender=format_sender(config["MAIL_DEFAULT_SENDER"]),
+        reply_to="",
+        to_address=letter.to_address,
+        to_name=letter.to_name,
+        subject=letter.subject,
+        text=letter.text,
+        html=letter.html,
+        message_id=letter.message_id,
+        language=letter.language,
+    )
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as conn:
+        conn.sendmail(sender_address(config["MAIL_DEFAULT_SENDER"]), [letter.to_address], message)
+    outbox.record_sent(
+        db.session, letter_id, "250", municipality_id=letter.municipality_id, user_id=None
+    )
+    db.session.commit()
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def seed(count: int) -> None:
+    from sqlalchemy import insert, select
+
+    from outreach.extensions import db
+    from outreach.letters import office
+    from outreach.pipeline.models import Contact, Municipality
+
+    office.update(db.session, {**office.defaults(), "signatory_name": "Olena Koval"})
+    countries = [("PL", "pl"), ("LV", "lv"), ("DE", "de"), ("IT", "it"), ("EE", "et")]
+    db.session.execute(
+        insert(Municipality),
+        [
+            {
+                "name": f"Town {i}",
+                "country": countries[i % 5][0],
+                "languages": countries[i % 5][1],
+                "themes": "education;energy",
+                "stage": "analysed",
+            }
+            for i in range(count)
+        ],
+    )
+    ids = list(db.session.scalars(select(Municipality.id).order_by(Municipality.id)))
+    db.session.execute(
+        insert(Contact),
+        [
+            {
+                "municipality_id": m,
+                "name": f"Mayor {m}",
+                "email": f"mayor{m}@town{m}.example",
+                "role": "Mayor",
+                "is_primary": True,
+            }
+            for m in ids
+        ],
+    )
+    db.session.commit()
+
+
+def wait_for(predicate, timeout: float = 600) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    sample = min(500, count)
+    folder = tempfile.mkdtemp(prefix="outreach-bench-")
+    port = free_port()
+    sink = subprocess.Popen([sys.executable, __file__, "--sink", str(port)])
+    env = dict(os.environ)
+    env.update(
+        {
+            "DATABASE_URL": "sqlite:///" + os.path.join(folder, "bench.db"),
+            "OUTREACH_INSTANCE_PATH": folder,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(port),
+            "MAIL_DEFAULT_SENDER": "Mena Office <office@mena-rada.example>",
+            "PYTHONPATH": ROOT,
+        }
+    )
+    os.environ.update(env)
+    try:
+        run(count, sample, env, port)
+    finally:
+        sink.terminate()
+
+
+def run(count: int, sample: int, env: dict[str, str], port: int) -> None:
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from outreach import create_app
+    from outreach.extensions import db
+    from outreach.mailing import queueing
+    from outreach.mailing.models import Letter
+    from outreach.queue import get_queue, get_redis
+
+    app = create_app()
+    with app.app_context():
+        upgrade(revision="heads")
+        get_redis().flushdb()
+        env["REDIS_URL"] = app.config["REDIS_URL"]
+        seed(count)
+
+        # (a) create the batch
+        started = time.perf_counter()
+        done = queueing.confirm(db.session, "proposal", {}, resend=False, user_id=None)
+        create_s = time.perf_counter() - started
+        assert done.letters == count and done.queued
+        db.session.rollback()
+
+        # (b) two workers, end to end
+        def sent() -> int:
+            db.session.rollback()
+            return int(
+                db.session.scalar(select(func.count(Letter.id)).where(Letter.status == "sent"))
+            )
+
+        command = [os.path.join(os.path.dirname(sys.executable), "outreach"), "worker", "--burst"]
+        started = time.perf_counter()
+        workers = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in "ab"]
+        wait_for(lambda: sent() >= count)
+        wall_b = time.perf_counter() - started
+        for w in workers:
+            w.wait()
+        first, last = db.session.execute(
+            select(func.min(Letter.claimed_at), func.max(Letter.sent_at))
+        ).one()
+        span_b = (last - first).total_seconds()
+        rate_b = count / span_b
+
+        # (c) plain smtplib over one connection, the same messages
+        from outreach.mailing.sending import build_message, format_sender
+
+        sender = format_sender(app.config["MAIL_DEFAULT_SENDER"])
+        rows = db.session.scalars(select(Letter).order_by(Letter.id)).all()
+        started = time.perf_counter()
+        messages = [
+            (
+                x.to_address,
+                build_message(
+                    sender=sender,
+                    reply_to="",
+                    to_address=x.to_address,
+                    to_name=x.to_name,
+                    subject=x.subject,
+                    text=x.text,
+                    html=x.html,
+                    message_id=x.message_id,
+                    language=x.language,
+                ),
+            )
+            for x in rows
+        ]
+        build_s = time.perf_counter() - started
+        started = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as conn:
+            for to, message in messages:
+                conn.sendmail("office@mena-rada.example", [to], message)
+        rate_c = count / (time.perf_counter() - started)
+
+        # (d) naive: one job and one connection per letter, two workers, on a sample
+        ids = [x.municipality_id for x in rows[:sample]]
+        naive = queueing.confirm(db.session, "follow_up", {"ids": ids}, resend=False, user_id=None)
+        db.session.rollback()
+        queue = get_queue("mail")
+        queue.empty()
+        letter_ids = list(
+            db.session.scalars(select(Letter.id).where(Letter.batch_id == naive.batch.id))
+        )
+        with queue.connection.pipeline() as pipe:
+            queue.enqueue_many(
+                [queue.prepare_data("bench.mail.naive_send", args=(i,)) for i in letter_ids],
+                pipeline=pipe,
+            )
+            pipe.execute()
+
+        def naive_sent() -> int:
+            db.session.rollback()
+            return int(
+                db.session.scalar(
+                    select(func.count(Letter.id)).where(
+                        Letter.batch_id == naive.batch.id, Letter.status == "sent"
+                    )
+                )
+            )
+
+        workers = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in "ab"]
+        wait_for(lambda: naive_sent() >= len(letter_ids))
+        for w in workers:
+            w.wait()
+        first, last = db.session.execute(
+            select(func.min(Letter.claimed_at), func.max(Letter.sent_at)).where(
+                Letter.batch_id == naive.batch.id
+            )
+        ).one()
+        rate_d = len(letter_ids) / (last - first).total_seconds()
+
+    print(f"(a) create a batch of {count} letters: {create_s:.2f} s (target < 5 s)")
+    print(
+        f"(b) two workers, end to end: {rate_b:.0f} letters/s "
+        f"(first claim to last sent {span_b:.1f} s; with worker start-up {wall_b:.1f} s)"
+    )
+    print(
+        f"(c) plain smtplib, one connection: {rate_c:.0f} letters/s "
+        f"(building the {count} messages beforehand took {build_s:.2f} s)"
+    )
+    print(f"(d) one job + one connection per letter ({len(letter_ids)}): {rate_d:.0f} letters/s")
+    print(f"b/c = {rate_b / rate_c:.2f} (target >= 0.6); b/d = {rate_b / rate_d:.1f} (target >= 4)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--sink":
+        run_sink(int(sys.argv[2]))
+    else:
+        main()

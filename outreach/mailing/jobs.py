@@ -1,0 +1,172 @@
+"""RQ jobs of the ``mail`` queue. They take ids, run in the worker's app context, and raise
+instead of swallowing errors; the rules live in :mod:`outreach.mailing.outbox`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from redis import Redis
+from sqlalchemy import select
+
+from outreach.clock import utcnow
+from outreach.extensions import db
+from outreach.mailing import outbox
+from outreach.mailing.models import Batch, Letter
+from outreach.mailing.ratelimit import RateLimit
+from outreach.mailing.sending import Mailer, build_message, format_sender, sender_address
+from outreach.queue import get_queue, get_redis
+
+log = logging.getLogger(__name__)
+
+SWEEP_EVERY = timedelta(seconds=60)
+
+
+def _load(letter_ids: list[int]) -> dict[int, Any]:
+    rows = db.session.execute(
+        select(
+            Letter.id,
+            Letter.to_address,
+            Letter.to_name,
+            Letter.subject,
+            Letter.text,
+            Letter.html,
+            Letter.message_id,
+            Letter.language,
+            Letter.municipality_id,
+            Batch.created_by,
+        )
+        .join(Batch, Batch.id == Letter.batch_id)
+        .where(Letter.id.in_(letter_ids))
+    )
+    return {row.id: row for row in rows}
+
+
+def send_chunk(letter_ids: list[int]) -> dict[str, int]:
+    """Send the letters this job can claim, over one SMTP connection.
+
+    Each letter is claimed (committed) before it is sent, and its outcome is committed right
+    after the server's reply: in the same commit as the claim of the next letter, before that
+    one is sent (or on its own when nothing follows, or before any wait). A crash between the
+    reply and that commit leaves the letter ``sending``, which the sweeper turns into
+    ``unknown``: never a second copy. When the shared rate limit would make the job wait longer than
+    ``MAIL_RATE_MAX_WAIT``, the rest are held back and rescheduled for when the window frees.
+    """
+    config = current_app.config
+    session = db.session
+    rows = _load(letter_ids)
+    sender = format_sender(config["MAIL_DEFAULT_SENDER"])
+    envelope_from = sender_address(config["MAIL_DEFAULT_SENDER"])
+    reply_to = config.get("MAIL_REPLY_TO") or ""
+    limit = RateLimit.from_config(get_redis(), config)
+    budget = float(config.get("MAIL_RATE_MAX_WAIT", 60))
+    mailer = Mailer(config)
+    tally: dict[str, int] = defaultdict(int)
+    retries: dict[datetime, list[int]] = defaultdict(list)
+    try:
+        for index, letter_id in enumerate(letter_ids):
+            row = rows.get(letter_id)
+            if row is None:
+                tally["missing"] += 1
+                continue
+            token = ""
+            if limit.enabled:
+                while True:
+                    wait, token = limit.acquire()
+                    if not wait:
+                        break
+                    session.commit()
+                    if wait > budget:
+                        _hold(letter_ids[index:], wait)
+                        tally["held"] += len(letter_ids) - index
+                        return dict(tally)
+                    budget -= wait
+                    time.sleep(wait)
+            attempts = outbox.claim(session, letter_id)
+            session.commit()
+            if attempts is None:
+                limit.release(token)
+                tally["skipped"] += 1
+                continue
+            message = build_message(
+                sender=sender,
+                reply_to=reply_to,
+                to_address=row.to_address,
+                to_name=row.to_name,
+                subject=row.subject,
+                text=row.text,
+                html=row.html,
+                message_id=row.message_id,
+                language=row.language,
+            )
+            outcome = mailer.send(envelope_from, row.to_address, message)
+            if outcome.kind == "sent":
+                outbox.record_sent(
+                    session,
+                    letter_id,
+                    outcome.response,
+                    municipality_id=row.municipality_id,
+                    user_id=row.created_by,
+                )
+            elif outcome.kind == "retry":
+                due = outbox.record_transient(
+                    session, letter_id, outcome.response, attempts=attempts, config=config
+                )
+                if due is not None:
+                    retries[due].append(letter_id)
+            elif outcome.kind == "failed":
+                outbox.record_failed(session, letter_id, outcome.response)
+            else:
+                outbox.record_unknown(session, letter_id, outcome.response)
+            tally[outcome.kind] += 1
+        session.commit()
+    finally:
+        mailer.close()
+    _schedule_retries(retries)
+    return dict(tally)
+
+
+def _hold(letter_ids: list[int], wait: float) -> None:
+    from outreach.mailing.queueing import enqueue_letters
+
+    until = utcnow() + timedelta(seconds=wait)
+    outbox.defer(db.session, letter_ids, until)
+    db.session.commit()
+    enqueue_letters(letter_ids, delay=wait + 0.5)
+
+
+def _schedule_retries(retries: dict[datetime, list[int]]) -> None:
+    from outreach.mailing.queueing import enqueue_letters
+
+    now = utcnow()
+    for due, ids in sorted(retries.items()):
+        enqueue_letters(ids, delay=max(0.0, (due - now).total_seconds()))
+
+
+def sweep_job() -> dict[str, int]:
+    """The periodic sweep; schedules the next one even when this one fails."""
+    from outreach.mailing.queueing import run_sweep
+
+    try:
+        result = run_sweep(db.session)
+        return {"expired": result.expired, "requeued": len(result.due)}
+    finally:
+        schedule_sweep(current_app._get_current_object(), get_redis())  # type: ignore[attr-defined]
+
+
+def schedule_sweep(app: Flask, redis: Redis) -> None:
+    """Schedule the next sweep on the next whole minute (one job id per minute, so several
+    workers scheduling it at once still give one sweep)."""
+    with app.app_context():
+        at = utcnow() + SWEEP_EVERY
+        minute = at.replace(second=0, microsecond=0)
+        get_queue("mail", app).enqueue_at(
+            minute.replace(tzinfo=UTC),
+            sweep_job,
+            job_id=f"mail-sweep-{minute:%Y%m%d%H%M}",
+            result_ttl=300,
+        )
