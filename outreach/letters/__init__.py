@@ -12,7 +12,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(templates_cli)
     app.cli.add_command(letters_cli)
+    app.extensions.setdefault("outreach_candidate_links", []).append(_preview_link)
     nav = app.extensions["outreach_nav"]
     nav.append(("letters.preview", _l("Letters"), "coordinator"))
     nav.append(("letters.templates", _l("Templates"), "admin"))
     nav.append(("letters.settings", _l("Settings"), "admin"))
+
+
+def _preview_link(municipality: object) -> list[tuple[str, str, str]]:
+    from flask import url_for
+
+    href = url_for("letters.preview", candidate=getattr(municipality, "id", None))
+    return [(href, str(_l("Preview a letter")), "coordinator")]

@@ -473,8 +473,23 @@ def load_demo_data(session: Session) -> bool:
                 session, item["fields"], user_id=owner_id, contact=item["contact"]
             )
         created = True
+    created = _ensure_office(session) or created
     session.flush()
     return created
+
+
+#: The demo office's signatory, so that letters render on a fresh demo installation.
+DEMO_SIGNATORY = {"signatory_name": "Olena Kovalenko", "signatory_title": "Mayor"}
+
+
+def _ensure_office(session: Session) -> bool:
+    """Save the office settings with a demo signatory unless settings were saved already."""
+    from outreach.letters import office
+
+    if office.current(session) is not None:
+        return False
+    office.update(session, {**office.defaults(), **DEMO_SIGNATORY})
+    return True
 
 
 @click.command("demo-data")

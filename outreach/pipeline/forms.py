@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from outreach.auth.models import User
 from outreach.pipeline import stages
+from outreach.pipeline.marks import named_sets
 from outreach.pipeline.validation import COUNTRIES, SOURCES, THEMES, country_name
 
 
@@ -184,9 +185,13 @@ class FilterForm(FlaskForm):
     waiting = IntegerField(
         _l("Waiting more than (days)"), validators=[Optional(), NumberRange(min=0, max=36500)]
     )
+    only = SelectField(_l("Show only"), validate_choice=False)
 
     def fill_choices(self, users: list[User], countries: list[str]) -> None:
         self.stage.choices = [("", _l("Any"))] + [(s.value, stages.LABELS[s]) for s in stages.ORDER]
         self.country.choices = [("", _l("Any"))] + country_choices(countries)
         self.theme.choices = [("", _l("Any"))] + theme_choices()
         self.owner.choices = owner_choices(users, _l("Anyone"))
+        self.only.choices = [("", _l("Everyone"))] + [
+            (name, label) for name, (label, _fn) in named_sets().items()
+        ]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import Select, case, false, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from outreach.auth.models import User
@@ -40,10 +40,14 @@ class Filters:
     theme: str = ""
     owner_id: int | None = None
     waiting_days: int | None = None
+    #: A named set offered by another feature (see ``marks.named_sets``), e.g. "overdue",
+    #: and the ids in it, resolved once per request.
+    only: str = ""
+    only_ids: frozenset[int] | None = None
 
     @property
     def active(self) -> bool:
-        return any((self.q, self.stage, self.country, self.language, self.theme)) or any(
+        return any((self.q, self.stage, self.country, self.language, self.theme, self.only)) or any(
             x is not None for x in (self.owner_id, self.waiting_days)
         )
 
@@ -75,6 +79,9 @@ def apply_filters(stmt: Select, filters: Filters, now: datetime | None = None) -
     if filters.waiting_days is not None:
         cutoff = (now or utcnow()) - timedelta(days=filters.waiting_days)
         stmt = stmt.where(m.stage_changed_at < cutoff)
+    if filters.only_ids is not None:
+        ids = sorted(filters.only_ids)
+        stmt = stmt.where(m.id.in_(ids) if ids else false())
     return stmt
 
 

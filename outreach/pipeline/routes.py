@@ -25,7 +25,7 @@ from outreach.auth.decorators import role_required
 from outreach.auth.models import Role
 from outreach.clock import utcnow
 from outreach.extensions import db
-from outreach.pipeline import queries, services, stages
+from outreach.pipeline import marks, queries, services, stages
 from outreach.pipeline.forms import (
     CONTACT_ERROR_FIELDS,
     CandidateForm,
@@ -42,7 +42,7 @@ bp = Blueprint("pipeline", __name__)
 bp.add_app_template_global(theme_label, "theme_label")
 
 #: Query-string keys of the filters, kept on every board/list link.
-FILTER_KEYS = ("q", "stage", "country", "language", "theme", "owner", "waiting")
+FILTER_KEYS = ("q", "stage", "country", "language", "theme", "owner", "waiting", "only")
 
 
 def wants_json() -> bool:
@@ -78,6 +78,10 @@ def _filter_form() -> tuple[FilterForm, queries.Filters]:
         owner_id=int(owner) if owner.isdigit() else None,
         waiting_days=form.waiting.data if not form.waiting.errors else None,
     )
+    only = form.only.data or ""
+    ids = marks.ids_in_set(db.session, only, utcnow()) if only else None
+    if ids is not None:
+        filters.only, filters.only_ids = only, frozenset(ids)
     return form, filters
 
 
@@ -94,9 +98,11 @@ def board() -> str:
     for stage in steps:
         more[stage] = more.get(stage, 0) + 1
     data = queries.board(db.session, filters, more)
+    shown = [m.id for column in data.columns for m in column.cards]
     return render_template(
         "pipeline/board.html",
         board=data,
+        marks=marks.marks_for(db.session, shown, data.now),
         form=form,
         filters=filters,
         filter_args=_filter_args(),
@@ -138,15 +144,17 @@ def candidates() -> str:
         descending=descending,
         page=int(page_arg) if page_arg.isdigit() else 1,
     )
+    now = utcnow()
     return render_template(
         "pipeline/candidates.html",
         page=page,
+        marks=marks.marks_for(db.session, [m.id for m in page.items], now),
         form=form,
         filters=filters,
         filter_args=_filter_args(),
         sort=sort,
         descending=descending,
-        now=utcnow(),
+        now=now,
     )
 
 
@@ -195,6 +203,7 @@ def new_candidate() -> str | Response:
 @role_required(Role.VIEWER)
 def candidate(candidate_id: int) -> str:
     municipality = _get_candidate(candidate_id)
+    now = utcnow()
     return render_template(
         "pipeline/candidate.html",
         m=municipality,
@@ -202,7 +211,9 @@ def candidate(candidate_id: int) -> str:
         audit=queries.audit_trail(db.session, municipality.id),
         note_form=NoteForm(),
         transitions=stages.TRANSITIONS,
-        now=utcnow(),
+        now=now,
+        marks=marks.marks_for(db.session, [municipality.id], now).get(municipality.id, []),
+        links=marks.links_for(municipality),
     )
 
 
