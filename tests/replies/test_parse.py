@@ -1,0 +1,99 @@
+import pytest
+
+from outreach.replies.parse import ParseError, fallback_message_id, html_to_text, parse
+from tests.replies import messages
+
+OUT_OF_OFFICE = [
+    "Automatic reply: Cooperation proposal",
+    "Out of Office: Re: partnership",
+    "Abwesenheitsnotiz: Kooperation",
+    "Automatische Antwort: Kooperation",
+    "Odpowiedź automatyczna: Propozycja",
+    "Poza biurem do 12 maja",
+    "Risposta automatica: Proposta di cooperazione",
+    "Fuori sede",
+    "Automātiskā atbilde: Sadarbība",
+    "Automatinis atsakymas: Bendradarbiavimas",
+    "Réponse automatique : Coopération",
+    "Absence: jusqu'au 12 mai",
+    "Автоматична відповідь: Співпраця",
+]
+
+
+@pytest.mark.parametrize("subject", OUT_OF_OFFICE)
+def test_out_of_office_subjects_in_the_letter_languages(subject):
+    assert parse(messages.reply(subject=subject)).kind == "auto_reply"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Auto-Submitted": "auto-replied"},
+        {"X-Autoreply": "yes"},
+        {"X-Autorespond": "vacation"},
+        {"Precedence": "auto_reply"},
+    ],
+)
+def test_automatic_reply_headers(headers):
+    assert parse(messages.reply(headers=headers)).kind == "auto_reply"
+
+
+def test_real_replies_stay_replies():
+    for subject in ("Re: Cooperation proposal", "Re: the absence of a partner", "AW: Kooperation"):
+        assert parse(messages.reply(subject=subject, headers={"Auto-Submitted": "no"})).kind == (
+            "reply"
+        )
+
+
+def test_fields_of_a_reply():
+    raw = messages.reply(
+        in_reply_to="<a@office.example>",
+        references=["<root@office.example>", "<a@office.example>"],
+        attachment=("plan.pdf", b"12345"),
+    )
+    parsed = parse(raw)
+    assert parsed.sender == "wojt@dabrowa.example" and parsed.sender_name == "Wójt"
+    assert parsed.in_reply_to == "<a@office.example>"
+    assert parsed.references == ["<root@office.example>", "<a@office.example>"]
+    assert parsed.date.isoformat() == "2026-05-04T10:30:00"
+    assert parsed.text == "Thank you, we would be glad to talk."
+    assert parsed.attachments == [
+        {"filename": "plan.pdf", "content_type": "application/pdf", "size": 5}
+    ]
+
+
+def test_html_only_bodies_are_stripped():
+    raw = (
+        b"From: a@b.example\r\nSubject: Hi\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        b"<html><head><style>p{}</style></head><body><p>Dzie&#324; dobry,</p>"
+        b"<p>tak, <b>chcemy</b>.</p></body></html>"
+    )
+    assert parse(raw).text == "Dzień dobry,\n\ntak, chcemy."
+    assert html_to_text("<div>a</div><div>b</div>") == "a\n\nb"
+
+
+def test_a_delivery_status_notification():
+    parsed = parse(messages.bounce("<letter-1@office.example>", "mayor@gone.example"))
+    assert parsed.kind == "bounce"
+    assert parsed.bounce.original_message_id == "<letter-1@office.example>"
+    assert parsed.bounce.recipient == "mayor@gone.example"
+    assert parsed.bounce.status == "5.1.1" and "User unknown" in parsed.bounce.diagnostic
+
+
+def test_a_message_without_message_id_gets_a_stable_one():
+    raw = b"From: a@b.example\r\nSubject: Hi\r\n\r\nHello\r\n"
+    assert parse(raw).message_id == fallback_message_id(raw) == parse(raw).message_id
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"", "the message is empty"),
+        (b"not a message\r\n", "no headers"),
+        (b"Subject: no sender\r\n\r\nbody", "no sender address in From"),
+        (b"From: nobody\r\nSubject: x\r\n\r\nbody", "no sender address in From"),
+    ],
+)
+def test_messages_that_cannot_be_read(raw, reason):
+    with pytest.raises(ParseError, match=reason):
+        parse(raw)
