@@ -20,6 +20,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def from_env(instance_path: str) -> dict[str, Any]:
     """Build the configuration mapping from the process environment.
 
@@ -55,6 +60,23 @@ def from_env(instance_path: str) -> dict[str, Any]:
         "MAIL_RATE_PER_MINUTE": _int("MAIL_RATE_PER_MINUTE", 0),
         "MAIL_RATE_PER_HOUR": _int("MAIL_RATE_PER_HOUR", 0),
         "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 5),
+        "MAIL_CHUNK_SIZE": _int("MAIL_CHUNK_SIZE", 50),
+        "MAIL_RETRY_BASE_SECONDS": _float("MAIL_RETRY_BASE_SECONDS", 60),
+        "MAIL_RETRY_MAX_SECONDS": _float("MAIL_RETRY_MAX_SECONDS", 3600),
+        "MAIL_RATE_MAX_WAIT": _float("MAIL_RATE_MAX_WAIT", 60),
+        "MAIL_REQUEUE_SECONDS": _float("MAIL_REQUEUE_SECONDS", 300),
+        # 0: derived from the job timeout (a claim outlives any job that could hold it).
+        "MAIL_LEASE_SECONDS": _float("MAIL_LEASE_SECONDS", 0),
+        "IMAP_HOST": os.environ.get("IMAP_HOST") or "",
+        "IMAP_PORT": _int("IMAP_PORT", 0) or None,
+        "IMAP_USER": os.environ.get("IMAP_USER") or "",
+        "IMAP_PASSWORD": os.environ.get("IMAP_PASSWORD") or "",
+        "IMAP_FOLDER": os.environ.get("IMAP_FOLDER") or "INBOX",
+        "IMAP_TLS": _bool("IMAP_TLS", default=True),
+        "IMAP_STARTTLS": _bool("IMAP_STARTTLS"),
+        "IMAP_CA_FILE": os.environ.get("IMAP_CA_FILE") or "",
+        "IMAP_TIMEOUT": _float("IMAP_TIMEOUT", 30),
+        "REPLIES_FETCH_SECONDS": _int("REPLIES_FETCH_SECONDS", 300),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT") or "10 per 15 minutes",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-
-#: Settings of this feature, with their defaults (each can be set in the environment).
-SETTINGS: dict[str, float] = {
-    "MAIL_CHUNK_SIZE": 50,
-    "MAIL_RETRY_BASE_SECONDS": 60,
-    "MAIL_RETRY_MAX_SECONDS": 3600,
-    "MAIL_RATE_MAX_WAIT": 60,
-    "MAIL_REQUEUE_SECONDS": 300,
-}
 
 
 def init_app(app: Flask) -> None:
@@ -25,14 +14,9 @@ def init_app(app: Flask) -> None:
     from outreach.mailing.routes import bp
     from outreach.mailing.timeline import letters_timeline
 
-    for key, default in SETTINGS.items():
-        raw = os.environ.get(key)
-        app.config.setdefault(key, float(raw) if raw else default)
     app.config["MAIL_CHUNK_SIZE"] = int(app.config["MAIL_CHUNK_SIZE"])
-    lease = os.environ.get("MAIL_LEASE_SECONDS")
-    app.config.setdefault(
-        "MAIL_LEASE_SECONDS", float(lease) if lease else job_timeout(app.config) + 300
-    )
+    if not app.config.get("MAIL_LEASE_SECONDS"):
+        app.config["MAIL_LEASE_SECONDS"] = job_timeout(app.config) + 300
 
     app.register_blueprint(bp)
     app.cli.add_command(batch_cli)
@@ -41,3 +25,11 @@ def init_app(app: Flask) -> None:
     app.extensions["outreach_nav"].append(("mailing.batches", _l("Batches"), "viewer"))
     app.extensions["outreach_timeline"].append(letters_timeline)
     app.extensions.setdefault("outreach_worker_start", []).append(schedule_sweep)
+    app.extensions.setdefault("outreach_candidate_links", []).append(_send_link)
+
+
+def _send_link(municipality: object) -> list[tuple[str, str, str]]:
+    from flask import url_for
+
+    href = url_for("mailing.new_batch", ids=str(getattr(municipality, "id", "")))
+    return [(href, str(_l("Send a letter")), "coordinator")]

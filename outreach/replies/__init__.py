@@ -3,31 +3,8 @@ matching them to letters and candidates; follow-ups to those who stay silent."""
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-
-
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def configure(app: Flask) -> None:
-    """Mailbox settings from the environment, unless the app's config already has them."""
-    env = os.environ
-    app.config.setdefault("IMAP_HOST", env.get("IMAP_HOST", ""))
-    app.config.setdefault("IMAP_PORT", int(env["IMAP_PORT"]) if env.get("IMAP_PORT") else None)
-    app.config.setdefault("IMAP_USER", env.get("IMAP_USER", ""))
-    app.config.setdefault("IMAP_PASSWORD", env.get("IMAP_PASSWORD", ""))
-    app.config.setdefault("IMAP_FOLDER", env.get("IMAP_FOLDER") or "INBOX")
-    app.config.setdefault("IMAP_TLS", _bool(env.get("IMAP_TLS"), True))
-    app.config.setdefault("IMAP_STARTTLS", _bool(env.get("IMAP_STARTTLS"), False))
-    app.config.setdefault("IMAP_CA_FILE", env.get("IMAP_CA_FILE", ""))
-    app.config.setdefault("IMAP_TIMEOUT", float(env.get("IMAP_TIMEOUT") or 30))
-    app.config.setdefault("REPLIES_FETCH_SECONDS", int(env.get("REPLIES_FETCH_SECONDS") or 300))
 
 
 def init_app(app: Flask) -> None:
@@ -37,7 +14,6 @@ def init_app(app: Flask) -> None:
     from outreach.replies.routes import bp
     from outreach.replies.timeline import replies_timeline
 
-    configure(app)
     app.register_blueprint(bp)
     app.cli.add_command(replies_cli)
     app.cli.add_command(followups_cli)
