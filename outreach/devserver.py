@@ -66,7 +66,7 @@ def migrate(app: Flask) -> None:
     from flask_migrate import upgrade
 
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
 
 
 def load_demo_if_empty(app: Flask) -> bool:

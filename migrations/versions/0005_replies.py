@@ -1,7 +1,7 @@
 """replies: incoming replies, mailbox positions, bounced addresses, follow-up settings
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-28 12:00:00
 
 """
@@ -10,10 +10,9 @@ import sqlalchemy as sa
 
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
-#: The reply table refers to the mailing ``letter`` table.
-depends_on = ("0004",)
+depends_on = None
 
 
 def upgrade():
