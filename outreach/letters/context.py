@@ -16,6 +16,7 @@ from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.dates import format_date
 from babel.lists import format_list
+from babel.numbers import format_decimal
 
 from outreach.clock import utcnow
 from outreach.letters.salutations import salutation
@@ -26,11 +27,11 @@ VARIABLES: tuple[tuple[str, str], ...] = (
     ("language", "pl"),
     ("date", "27 listopada 2026"),
     ("candidate.name", "Dąbrowa"),
-    ("candidate.name_local", "Gmina Dąbrowa"),
+    ("candidate.name_local", "Gmina Dąbrowa (the name when the letter is not in its language)"),
     ("candidate.country", "PL"),
     ("candidate.country_name", "Polska"),
     ("candidate.region", "kujawsko-pomorskie"),
-    ("candidate.population", "6000 (or None: guard with {% if %})"),
+    ("candidate.population", "6 000 (written as the language does; None: guard with {% if %})"),
     ("candidate.website", "https://dabrowa.example"),
     ("candidate.themes", "['rolnictwo', 'edukacja']"),
     ("contact.name", "Anna Nowak (may be empty)"),
@@ -39,7 +40,7 @@ VARIABLES: tuple[tuple[str, str], ...] = (
     ("us.name", "Mena Community"),
     ("us.name_local", "Менська міська територіальна громада"),
     ("us.country_name", "Ukraina"),
-    ("us.population", "40000"),
+    ("us.population", "40 000"),
     ("us.website", "https://mena-rada.example"),
     ("us.signatory_name", "(set on the Settings page)"),
     ("us.signatory_title", "Mayor"),
@@ -77,6 +78,13 @@ def today(timezone: str = "Europe/Kyiv") -> date:
     return utcnow().replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).date()
 
 
+def number(value: int | None, language: str) -> str | None:
+    """A whole number as the letter's language writes it ("40 000", "40.000", "40,000")."""
+    if value is None:
+        return None
+    return format_decimal(value, locale=_locale(language))
+
+
 def long_date(day: date, language: str) -> str:
     return format_date(day, format="long", locale=_locale(language))
 
@@ -107,7 +115,7 @@ class LanguageData:
             name=settings["name"],
             name_local=settings["name_local"],
             country_name=country_name(settings["country"], language),
-            population=settings["population"],
+            population=number(settings["population"], language),
             website=settings["website"],
             signatory_name=settings["signatory_name"],
             signatory_title=settings["signatory_title"],
@@ -141,17 +149,20 @@ def build(
     shared, shared_text = data.shared(slugs)
     name = contact.get("name") or ""
     role = contact.get("role") or ""
+    # The local name where the letter speaks the town's language; in any other language the
+    # name staff use for it ("Wuzhen", not "乌镇", in an English letter).
+    speaks_local = language in (candidate.get("languages") or [language])
     return {
         "language": language,
         "date": data.date,
         "candidate": Section(
             "candidate",
             name=candidate["name"],
-            name_local=candidate.get("name_local") or candidate["name"],
+            name_local=(speaks_local and candidate.get("name_local")) or candidate["name"],
             country=candidate["country"],
             country_name=country_name(candidate["country"], language),
             region=candidate.get("region") or "",
-            population=candidate.get("population"),
+            population=number(candidate.get("population"), language),
             website=candidate.get("website") or "",
             themes=theme_labels(slugs, language, data.labels),
         ),
@@ -182,6 +193,7 @@ def candidate_data(municipality: Any) -> dict[str, Any]:
         "population": municipality.population,
         "website": municipality.website or "",
         "themes": list(themes or []),
+        "languages": [c for c in (municipality.languages or "").split(";") if c],
     }
 
 
