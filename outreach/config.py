@@ -31,6 +31,7 @@ def from_env(instance_path: str) -> dict[str, Any]:
     ``REDIS_URL`` left unset means the embedded Redis server (see ``outreach.queue``);
     ``MAIL_SERVER`` left unset means the built-in mail catcher on ``MAIL_CATCHER_PORT``.
     """
+    env_name = os.environ.get("OUTREACH_ENV", "development")
     database_url = os.environ.get("DATABASE_URL") or (
         "sqlite:///" + os.path.join(instance_path, "outreach.db")
     )
@@ -41,7 +42,7 @@ def from_env(instance_path: str) -> dict[str, Any]:
     catcher_port = _int("MAIL_CATCHER_PORT", 8025)
     mail_server = os.environ.get("MAIL_SERVER") or ""
     return {
-        "ENV_NAME": os.environ.get("OUTREACH_ENV", "development"),
+        "ENV_NAME": env_name,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": os.environ.get("REDIS_URL") or "",
@@ -80,7 +81,9 @@ def from_env(instance_path: str) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT") or "10 per 15 minutes",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", default=False),
+        # Cookies travel over HTTPS only in production, unless explicitly turned off.
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", default=env_name == "production"),
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", default=env_name == "production"),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
