@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from outreach import create_app
@@ -170,6 +170,8 @@ def login_as(client: FlaskClient, make_user: Any) -> Any:
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+        # Requests reuse the test's app context: forget the user Flask-Login cached there.
+        g.pop("_login_user", None)
         return user
 
     return login
