@@ -108,6 +108,17 @@ def make_app(database_url: str, redis_url: str, **extra: Any) -> Flask:
     return create_app(config)
 
 
+def marked_config(request: pytest.FixtureRequest, **base: Any) -> dict[str, Any]:
+    """``base`` updated by the test's ``config`` marker, with CSRF on under ``csrf``."""
+    extra = dict(base)
+    marker = request.node.get_closest_marker("config")
+    if marker:
+        extra.update(marker.kwargs)
+    if request.node.get_closest_marker("csrf"):
+        extra["WTF_CSRF_ENABLED"] = True
+    return extra
+
+
 def wipe(app: Flask) -> None:
     with app.app_context():
         db.session.remove()
@@ -121,13 +132,7 @@ def wipe(app: Flask) -> None:
 def app(
     request: pytest.FixtureRequest, database_url: str, redis: Any, redis_url: str
 ) -> Iterator[Flask]:
-    extra: dict[str, Any] = {}
-    marker = request.node.get_closest_marker("config")
-    if marker:
-        extra.update(marker.kwargs)
-    if request.node.get_closest_marker("csrf"):
-        extra["WTF_CSRF_ENABLED"] = True
-    application = make_app(database_url, redis_url, **extra)
+    application = make_app(database_url, redis_url, **marked_config(request))
     with application.app_context():
         yield application
     wipe(application)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -25,10 +25,7 @@ PAGE_CSP = (
 
 
 def _message(message_id: int) -> CaughtMessage:
-    message = db.session.get(CaughtMessage, message_id)
-    if message is None:
-        abort(404)
-    return message
+    return db.get_or_404(CaughtMessage, message_id)
 
 
 @bp.route("")

@@ -91,7 +91,7 @@ def _show_page(reply: Reply, form: AssignForm) -> str:
 @bp.route("/replies/<int:reply_id>")
 @role_required(Role.VIEWER)
 def show(reply_id: int) -> str:
-    reply = db.session.get(Reply, reply_id) or abort(404)
+    reply = db.get_or_404(Reply, reply_id)
     form = AssignForm()
     form.candidate.choices = _candidate_choices()
     return _show_page(reply, form)
@@ -100,7 +100,7 @@ def show(reply_id: int) -> str:
 @bp.route("/replies/<int:reply_id>/assign", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def assign(reply_id: int) -> Response | tuple[str, int]:
-    reply = db.session.get(Reply, reply_id) or abort(404)
+    reply = db.get_or_404(Reply, reply_id)
     form = AssignForm()
     form.candidate.choices = _candidate_choices()
     if not form.validate():
@@ -169,7 +169,7 @@ def upload() -> Response | tuple[str, int]:
 @bp.route("/candidates/<int:candidate_id>/replies/upload", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def candidate_upload(candidate_id: int) -> Response | tuple[str, int]:
-    candidate = db.session.get(Municipality, candidate_id) or abort(404)
+    candidate = db.get_or_404(Municipality, candidate_id)
     form = UploadForm()
     if form.validate():
         done = _receive_upload(form, candidate)
@@ -234,7 +234,7 @@ def new() -> str | Response | tuple[str, int]:
 def _caught(caught_id: int) -> Any:
     from outreach.catcher.models import CaughtMessage
 
-    return db.session.get(CaughtMessage, caught_id) or abort(404)
+    return db.get_or_404(CaughtMessage, caught_id)
 
 
 def _caught_headers(caught: Any) -> tuple[str, str, str]:

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from outreach.extensions import db
-from tests.conftest import make_app, wipe
+from tests.conftest import make_app, marked_config, wipe
 from tests.support.smtp_sink import SMTPSink
 
 TEMPLATE = """{%% block subject %%}%(subject)s {{ candidate.name }}{%% endblock %%}
@@ -79,17 +79,13 @@ def app(
     smtp_sink: SMTPSink,
     letter_templates: str,
 ) -> Iterator[Flask]:
-    extra: dict[str, Any] = {
+    extra = marked_config(
+        request,
         **MAIL_CONFIG,
-        "MAIL_SERVER": smtp_sink.host,
-        "MAIL_PORT": smtp_sink.port,
-        "LETTER_TEMPLATES_DIR": letter_templates,
-    }
-    marker = request.node.get_closest_marker("config")
-    if marker:
-        extra.update(marker.kwargs)
-    if request.node.get_closest_marker("csrf"):
-        extra["WTF_CSRF_ENABLED"] = True
+        MAIL_SERVER=smtp_sink.host,
+        MAIL_PORT=smtp_sink.port,
+        LETTER_TEMPLATES_DIR=letter_templates,
+    )
     application = make_app(database_url, redis_url, **extra)
     with application.app_context():
         from outreach.letters import office
