@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 translations: install
-	$(BIN)/pybabel compile --use-fuzzy -q -d outreach/translations 2>/dev/null || $(BIN)/pybabel compile -q -d outreach/translations
+	$(BIN)/pybabel compile -d outreach/translations
 
 lint: install
 	$(BIN)/ruff check .
