@@ -459,7 +459,9 @@ def load_demo_data(session: Session) -> bool:
     """
     users, created = _ensure_users(session)
     owner_id = users[Role.COORDINATOR.value].id
-    existing = set(session.execute(select(Municipality.name, Municipality.country)).tuples())
+    existing = {
+        tuple(row) for row in session.execute(select(Municipality.name, Municipality.country))
+    }
     for item in DEMO_CANDIDATES:
         if (item["fields"]["name"], item["fields"]["country"]) not in existing:
             _add_partner(session, item, owner_id)
