@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateRuntimeError, nodes
+from jinja2 import StrictUndefined, TemplateRuntimeError, nodes, pass_environment
 from jinja2.exceptions import SecurityError
-from jinja2.filters import do_center, do_format, do_indent
+from jinja2.filters import do_center, do_format, do_indent, do_wordwrap
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 #: The largest string or list one operation in a template may produce.
@@ -99,6 +99,84 @@ def _format_filter(value: Any, *args: Any, **kwargs: Any) -> str:
     return _check_size(do_format(value, *args, **kwargs))
 
 
+#: The separators ``textwrap`` splits words on (ASCII whitespace only).
+_WRAP_SPACE = re.compile(r"([\t\n\x0b\x0c\r ]+)")
+
+
+#: Anything but single spaces between words: the general path handles it.
+_ODD_SPACE = re.compile(r"[^\S ]|  |^ | $")
+
+
+def _wrap_spaced(line: str, width: int) -> list[str]:
+    """The greedy wrap of words separated by single spaces, by searching for spaces."""
+    lines: list[str] = []
+    start, end = 0, len(line)
+    while end - start > width:
+        cut = line.rfind(" ", start, start + width + 1)
+        if cut <= start:
+            cut = line.find(" ", start)
+            if cut < 0:
+                break
+        lines.append(line[start:cut])
+        start = cut + 1
+    if start < end:
+        lines.append(line[start:])
+    return lines
+
+
+def _wrap_paragraph(line: str, width: int) -> list[str]:
+    """``textwrap.wrap(line, width, expand_tabs=False, replace_whitespace=False,
+    break_long_words=False, break_on_hyphens=False)``, line for line, without building a
+    ``TextWrapper`` and its regular expressions for every paragraph."""
+    if len(line) <= width and line and not line[-1].isspace():
+        return [line]
+    if not _ODD_SPACE.search(line):
+        return _wrap_spaced(line, width)
+    chunks = [c for c in _WRAP_SPACE.split(line) if c]
+    chunks.reverse()
+    lines: list[str] = []
+    while chunks:
+        current: list[str] = []
+        length = 0
+        if lines and chunks[-1].strip() == "":
+            del chunks[-1]
+        while chunks and length + len(chunks[-1]) <= width:
+            length += len(chunks[-1])
+            current.append(chunks.pop())
+        if chunks and not current and len(chunks[-1]) > width:
+            current.append(chunks.pop())
+        if current and current[-1].strip() == "":
+            del current[-1]
+        if current:
+            lines.append("".join(current))
+    return lines
+
+
+@pass_environment
+def _wordwrap(
+    environment: Any,
+    s: Any,
+    width: int = 79,
+    break_long_words: bool = True,
+    wrapstring: str | None = None,
+    break_on_hyphens: bool = True,
+) -> Any:
+    """Jinja's ``wordwrap`` with the same output; the common letter case (plain text, no
+    breaking inside words or at hyphens) skips ``textwrap``'s per-paragraph set-up."""
+    if (
+        type(s) is not str
+        or type(width) is not int
+        or width <= 0
+        or break_long_words
+        or break_on_hyphens
+        or not (wrapstring is None or type(wrapstring) is str)
+    ):
+        return do_wordwrap(environment, s, width, break_long_words, wrapstring, break_on_hyphens)
+    if wrapstring is None:
+        wrapstring = environment.newline_sequence
+    return wrapstring.join([wrapstring.join(_wrap_paragraph(p, width)) for p in s.splitlines()])
+
+
 class LetterEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox plus caps on operations that could exhaust memory."""
 
@@ -148,6 +226,7 @@ def make_environment(html: bool) -> LetterEnvironment:
     env.filters["center"] = _capped(do_center)
     env.filters["indent"] = _capped(do_indent)
     env.filters["format"] = _format_filter
+    env.filters["wordwrap"] = _wordwrap
     return env
 
 

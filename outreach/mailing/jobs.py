@@ -4,6 +4,7 @@ instead of swallowing errors; the rules live in :mod:`outreach.mailing.outbox`."
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from typing import Any
 from flask import Flask, current_app
 from redis import Redis
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from outreach.clock import utcnow
 from outreach.extensions import db
@@ -21,13 +23,18 @@ from outreach.mailing.ratelimit import RateLimit
 from outreach.mailing.sending import Mailer, build_message, format_sender, sender_address
 from outreach.queue import get_queue, get_redis
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX
+    fcntl = None  # type: ignore[assignment]
+
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = timedelta(seconds=60)
 
 
-def _load(letter_ids: list[int]) -> dict[int, Any]:
-    rows = db.session.execute(
+def _load(session: Session, letter_ids: list[int]) -> dict[int, Any]:
+    rows = session.execute(
         select(
             Letter.id,
             Letter.to_address,
@@ -56,15 +63,27 @@ def send_chunk(letter_ids: list[int]) -> dict[str, int]:
     ``unknown``: never a second copy. When the shared rate limit would make the job wait longer than
     ``MAIL_RATE_MAX_WAIT``, the rest are held back and rescheduled for when the window frees.
     """
+    with db.engine.connect() as connection:
+        # One connection for the whole chunk: the per-letter commits do not hand it back to
+        # the pool and take it out again.
+        session = Session(bind=connection, expire_on_commit=False)
+        try:
+            return _send(session, letter_ids)
+        finally:
+            session.close()
+
+
+def _send(session: Session, letter_ids: list[int]) -> dict[str, int]:
     config = current_app.config
-    session = db.session
-    rows = _load(letter_ids)
+    rows = _load(session, letter_ids)
+    session.commit()
     sender = format_sender(config["MAIL_DEFAULT_SENDER"])
     envelope_from = sender_address(config["MAIL_DEFAULT_SENDER"])
     reply_to = config.get("MAIL_REPLY_TO") or ""
     limit = RateLimit.from_config(get_redis(), config)
     budget = float(config.get("MAIL_RATE_MAX_WAIT", 60))
     mailer = Mailer(config)
+    turn = write_turn(session)
     tally: dict[str, int] = defaultdict(int)
     retries: dict[datetime, list[int]] = defaultdict(list)
     try:
@@ -79,15 +98,16 @@ def send_chunk(letter_ids: list[int]) -> dict[str, int]:
                     wait, token = limit.acquire()
                     if not wait:
                         break
-                    session.commit()
+                    turn.commit()
                     if wait > budget:
                         _hold(letter_ids[index:], wait)
                         tally["held"] += len(letter_ids) - index
                         return dict(tally)
                     budget -= wait
                     time.sleep(wait)
+            turn.begin()
             attempts = outbox.claim(session, letter_id)
-            session.commit()
+            turn.commit()
             if attempts is None:
                 limit.release(token)
                 tally["skipped"] += 1
@@ -104,6 +124,7 @@ def send_chunk(letter_ids: list[int]) -> dict[str, int]:
                 language=row.language,
             )
             outcome = mailer.send(envelope_from, row.to_address, message)
+            turn.begin()
             if outcome.kind == "sent":
                 outbox.record_sent(
                     session,
@@ -123,11 +144,59 @@ def send_chunk(letter_ids: list[int]) -> dict[str, int]:
             else:
                 outbox.record_unknown(session, letter_id, outcome.response)
             tally[outcome.kind] += 1
-        session.commit()
+        turn.commit()
     finally:
+        turn.release()
         mailer.close()
     _schedule_retries(retries)
     return dict(tally)
+
+
+class WriteTurn:
+    """Takes turns with the other workers' write transactions on one SQLite file.
+
+    SQLite lets one writer at a time in, and a writer that finds the file busy sleeps
+    (1, 2, 5, 10 ms ...) before it looks again, much longer than a letter's transaction
+    takes. Workers on the same file therefore queue on an exclusive lock on a file beside it,
+    which wakes the next one the moment it is released. Other writers (the web app, the
+    sweeper) still rely on SQLite's busy timeout. On other databases this does nothing.
+    """
+
+    def __init__(self, session: Any, fd: int | None) -> None:
+        self.session = session
+        self.fd = fd
+        self.held = False
+
+    def begin(self) -> None:
+        """Call before the first write of a transaction (again is harmless)."""
+        if self.fd is not None and not self.held:
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            self.held = True
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.release()
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            fcntl.flock(self.fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
+
+
+_turn_files: dict[str, int] = {}
+
+
+def write_turn(session: Any) -> WriteTurn:
+    url = session.get_bind().engine.url
+    path = url.database if url.get_backend_name() == "sqlite" else None
+    if fcntl is None or not path or path == ":memory:" or path.startswith("file:"):
+        return WriteTurn(session, None)
+    lock_path = os.path.abspath(path) + ".write-turn"
+    fd = _turn_files.get(lock_path)
+    if fd is None:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        _turn_files[lock_path] = fd
+    return WriteTurn(session, fd)
 
 
 def _hold(letter_ids: list[int], wait: float) -> None:

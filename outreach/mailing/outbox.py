@@ -12,15 +12,15 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import DateTime, Integer, Text, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from outreach.clock import utcnow
 from outreach.mailing.models import CLAIMABLE, Batch, Letter, LetterStatus
 from outreach.mailing.sending import sender_address
 from outreach.pipeline import services as pipeline
-from outreach.pipeline.models import AuditEntry, Municipality
-from outreach.pipeline.stages import Stage
+from outreach.pipeline.models import AuditEntry
+from outreach.sql import Prepared
 
 S = LetterStatus
 
@@ -37,37 +37,23 @@ def _set(session: Session, where: list[Any], **values: Any) -> int:
     return int(result.rowcount or 0)
 
 
-_CLAIM = (
-    update(Letter)
-    .where(
-        Letter.id == bindparam("letter_id"),
-        Letter.status.in_(CLAIMABLE),
-        or_(Letter.next_attempt_at.is_(None), Letter.next_attempt_at <= bindparam("now")),
-    )
-    .values(
-        status=S.SENDING.value,
-        claimed_at=bindparam("now"),
-        attempts=Letter.attempts + 1,
-        updated_at=bindparam("now"),
-    )
-    .returning(Letter.attempts)
-    .execution_options(synchronize_session=False)
+_CLAIMABLE_SQL = ", ".join(f"'{status}'" for status in CLAIMABLE)
+_CLAIM = Prepared(
+    f"UPDATE letter SET status = '{S.SENDING.value}', claimed_at = :now,"
+    " attempts = attempts + 1, updated_at = :now"
+    f" WHERE id = :letter_id AND status IN ({_CLAIMABLE_SQL})"
+    " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
+    " RETURNING attempts",
+    now=DateTime(),
+    letter_id=Integer(),
 )
-
-_SENT = (
-    update(Letter)
-    .where(
-        Letter.id == bindparam("letter_id"),
-        Letter.status.in_((S.SENDING.value, S.UNKNOWN.value)),
-    )
-    .values(
-        status=S.SENT.value,
-        sent_at=bindparam("now"),
-        smtp_response=bindparam("response"),
-        error="",
-        updated_at=bindparam("now"),
-    )
-    .execution_options(synchronize_session=False)
+_SENT = Prepared(
+    f"UPDATE letter SET status = '{S.SENT.value}', sent_at = :now, smtp_response = :response,"
+    " error = '', updated_at = :now"
+    f" WHERE id = :letter_id AND status IN ('{S.SENDING.value}', '{S.UNKNOWN.value}')",
+    now=DateTime(),
+    letter_id=Integer(),
+    response=Text(),
 )
 
 
@@ -76,8 +62,10 @@ def claim(session: Session, letter_id: int, now: datetime | None = None) -> int 
 
     Returns the attempt number for the one caller that got it, None for everyone else.
     """
-    result = session.execute(_CLAIM, {"letter_id": letter_id, "now": now or utcnow()})
-    return result.scalar_one_or_none()
+    cursor = _CLAIM.run(session, {"letter_id": letter_id, "now": now or utcnow()})
+    row = cursor.fetchone()
+    cursor.close()
+    return None if row is None else int(row[0])
 
 
 def record_sent(
@@ -89,33 +77,31 @@ def record_sent(
     user_id: int | None,
     now: datetime | None = None,
 ) -> bool:
-    """The server accepted the letter; an analysed candidate moves to letter_sent."""
-    changed = session.execute(
-        _SENT, {"letter_id": letter_id, "now": now or utcnow(), "response": response[:2000]}
-    ).rowcount
+    """The server accepted the letter; an analysed candidate moves to letter_sent.
+
+    Plain statements on the session's connection (no ORM objects): the letter's conditional
+    UPDATE, then the candidate's conditional move, in the caller's transaction.
+    """
+    cursor = _SENT.run(
+        session, {"letter_id": letter_id, "now": now or utcnow(), "response": response[:2000]}
+    )
+    changed = cursor.rowcount
+    cursor.close()
     if changed:
         advance_candidate(session, municipality_id, letter_id, user_id)
     return bool(changed)
 
 
-_STAGE = select(Municipality.stage).where(Municipality.id == bindparam("municipality_id"))
-
-
 def advance_candidate(
-    session: Session, municipality_id: int, letter_id: int, user_id: int | None
+    session: Session,
+    municipality_id: int,
+    letter_id: int,
+    user_id: int | None,
 ) -> None:
-    stage = session.execute(_STAGE, {"municipality_id": municipality_id}).scalar()
-    if stage != Stage.ANALYSED.value:
-        return
-    municipality = session.get(Municipality, municipality_id)
-    if municipality is not None and municipality.stage == Stage.ANALYSED.value:
-        pipeline.move(
-            session,
-            municipality,
-            Stage.LETTER_SENT.value,
-            user_id=user_id,
-            note=f"letter {letter_id} sent",
-        )
+    """Move the candidate to letter_sent if it is still analysed (else leave it)."""
+    pipeline.move_sent(
+        session, [municipality_id], lambda _m: f"letter {letter_id} sent", user_id=user_id
+    )
 
 
 def backoff(attempts: int, config: dict[str, Any] | Any) -> timedelta:

@@ -13,6 +13,7 @@ the server drops it between letters. Every send ends in an :class:`Outcome`:
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 import smtplib
 import ssl
@@ -151,6 +152,7 @@ class _SMTPSSL(_Tracking, smtplib.SMTP_SSL):
     pass
 
 
+@functools.lru_cache(maxsize=64)
 def sender_address(sender: str) -> str:
     return parseaddr(sender)[1]
 

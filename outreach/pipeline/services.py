@@ -6,11 +6,14 @@ the caller (a route, a CLI command, a job) owns the transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, Integer, Text, bindparam, select
+from sqlalchemy import insert as sa_insert
+from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
 
 from outreach.clock import utcnow
@@ -18,6 +21,7 @@ from outreach.pipeline import stages
 from outreach.pipeline import validation as v
 from outreach.pipeline.models import AuditEntry, Contact, Municipality, Note, StageChange
 from outreach.pipeline.stages import Stage
+from outreach.sql import Prepared
 
 #: Candidate fields staff can edit, in form order.
 CANDIDATE_FIELDS = (
@@ -282,3 +286,98 @@ def make_primary_contact(session: Session, contact: Contact, *, user_id: int | N
         "contact_primary",
         {"primary": [previous.email if previous else None, contact.email]},
     )
+
+
+_municipality = Municipality.__table__
+_MOVE_SENT = (
+    sa_update(_municipality)
+    .where(
+        _municipality.c.id.in_(bindparam("ids", expanding=True)),
+        _municipality.c.stage == Stage.ANALYSED.value,
+    )
+    .values(
+        stage=Stage.LETTER_SENT.value,
+        stage_changed_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    .returning(_municipality.c.id)
+)
+#: The one-candidate case, as it runs after every letter a worker sends.
+_MOVE_ONE_SENT = Prepared(
+    f"UPDATE municipality SET stage = '{Stage.LETTER_SENT.value}',"
+    " stage_changed_at = :now, updated_at = :now"
+    f" WHERE id = :municipality_id AND stage = '{Stage.ANALYSED.value}' RETURNING id",
+    now=DateTime(),
+    municipality_id=Integer(),
+)
+_ADD_SENT_CHANGE = Prepared(
+    "INSERT INTO stage_change (municipality_id, from_stage, to_stage, user_id, note, created_at)"
+    f" VALUES (:municipality_id, '{Stage.ANALYSED.value}', '{Stage.LETTER_SENT.value}',"
+    " :user_id, :note, :now)",
+    municipality_id=Integer(),
+    user_id=Integer(),
+    note=Text(),
+    now=DateTime(),
+)
+_STAGE_CHANGE = sa_insert(StageChange.__table__)
+
+
+def move_sent(
+    session: Session,
+    municipality_ids: list[int],
+    note: Callable[[int], str],
+    *,
+    user_id: int | None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Move the candidates among ``municipality_ids`` that are still analysed to letter_sent.
+
+    The same rule as :func:`move` for this one transition, in two statements: a conditional
+    UPDATE (only rows still in analysed change) and one stage change row, noted
+    ``note(municipality_id)``, per candidate that moved. Candidates in any other stage are left
+    alone. Returns the ids that moved.
+    """
+    if not municipality_ids:
+        return []
+    now = now or utcnow()
+    session.flush()
+    if len(municipality_ids) == 1:
+        (municipality_id,) = municipality_ids
+        cursor = _MOVE_ONE_SENT.run(session, {"municipality_id": municipality_id, "now": now})
+        moved = [int(row[0]) for row in cursor.fetchall()]
+        cursor.close()
+        if moved:
+            _ADD_SENT_CHANGE.run(
+                session,
+                {
+                    "municipality_id": municipality_id,
+                    "user_id": user_id,
+                    "note": note(municipality_id),
+                    "now": now,
+                },
+            ).close()
+    else:
+        connection = session.connection()
+        moved = list(
+            connection.execute(_MOVE_SENT, {"ids": list(municipality_ids), "now": now}).scalars()
+        )
+        if moved:
+            connection.execute(
+                _STAGE_CHANGE,
+                [
+                    {
+                        "municipality_id": m,
+                        "from_stage": Stage.ANALYSED.value,
+                        "to_stage": Stage.LETTER_SENT.value,
+                        "user_id": user_id,
+                        "note": note(m),
+                        "created_at": now,
+                    }
+                    for m in moved
+                ],
+            )
+    for m in moved:
+        loaded = session.identity_map.get(session.identity_key(Municipality, m))
+        if loaded is not None:
+            session.expire(loaded)
+    return moved
