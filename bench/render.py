@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from jinja2 import Environment  # noqa: E402
 
-from outreach.letters import office, sources  # noqa: E402
+from outreach.letters import office, sandbox, sources  # noqa: E402
 from outreach.letters.render import Renderer  # noqa: E402
 from outreach.pipeline.validation import THEMES  # noqa: E402
 
@@ -67,6 +67,9 @@ def main(count: int = 10_000) -> None:
 
     plain_text = Environment(trim_blocks=True, lstrip_blocks=True)
     plain_html = Environment(trim_blocks=True, lstrip_blocks=True, autoescape=True)
+    # The same wordwrap filter on both sides, so the ratio measures the sandbox alone.
+    for env in (plain_text, plain_html):
+        env.filters["wordwrap"] = sandbox.wordwrap
     compiled = {}
     for language in languages:
         text = sources.file_source("proposal", language).text

@@ -153,7 +153,7 @@ def _wrap_paragraph(line: str, width: int) -> list[str]:
 
 
 @pass_environment
-def _wordwrap(
+def wordwrap(
     environment: Any,
     s: Any,
     width: int = 79,
@@ -226,7 +226,7 @@ def make_environment(html: bool) -> LetterEnvironment:
     env.filters["center"] = _capped(do_center)
     env.filters["indent"] = _capped(do_indent)
     env.filters["format"] = _format_filter
-    env.filters["wordwrap"] = _wordwrap
+    env.filters["wordwrap"] = wordwrap
     return env
 
 
