@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 translations: install
-	$(BIN)/pybabel compile -d outreach/translations
+	$(BIN)/pybabel -q compile -d outreach/translations
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,5 +39,5 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache
 
 messages: install ## extract interface strings and update the catalogs
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o outreach/translations/messages.pot .
-	$(BIN)/pybabel update -q -i outreach/translations/messages.pot -d outreach/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o outreach/translations/messages.pot .
+	$(BIN)/pybabel -q update -i outreach/translations/messages.pot -d outreach/translations
