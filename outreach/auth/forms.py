@@ -11,7 +11,7 @@ class LoginForm(FlaskForm):
 
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
-    name = StringField(_l("Name"), validators=[Length(max=200)])
+    name = StringField(_l("Full name"), validators=[Length(max=200)])
     role = SelectField(
         _l("Role"),
         choices=[

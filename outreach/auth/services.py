@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,15 +25,17 @@ def normalise_email(email: str) -> str:
 
 
 def create_user(
-    session: Session, email: str, password: str, role: str, name: str = "", locale: str = "en"
+    session: Session, email: str, password: str, role: str, name: str = "", locale: str = ""
 ) -> User:
     email = normalise_email(email)
     if role not in {r.value for r in Role}:
-        raise UserError(f"role: unknown role {role!r} (admin, coordinator or viewer)")
+        raise UserError(
+            "role: " + _("unknown role %(role)r (admin, coordinator or viewer)", role=role)
+        )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError("password: " + _("at least %(n)d characters", n=MIN_PASSWORD_LENGTH))
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
-        raise UserError(f"email: a user {email} already exists")
+        raise UserError("email: " + _("a user %(email)s already exists", email=email))
     user = User(email=email, role=role, name=name, locale=locale)
     user.set_password(password)
     session.add(user)

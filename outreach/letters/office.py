@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from outreach.letters.i18n import _
 from outreach.letters.models import DEFAULT_THEMES, OfficeSettings
 from outreach.pipeline import validation as v
 from outreach.pipeline.services import Invalid
@@ -89,21 +90,23 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
 def _population(value: Any) -> int:
     number = v.clean_population(value)
     if number is None:
-        raise v.FieldError("population", "is required")
+        raise v.FieldError("population", _("is required"))
     return number
 
 
 def _phone(value: Any) -> str:
     text = v.clean_text("sender_phone", value, max_len=50)
     if text and not all(c.isdigit() or c in "+-() ." for c in text):
-        raise v.FieldError("sender_phone", f"{text!r} is not a telephone number")
+        raise v.FieldError("sender_phone", _("%(number)r is not a telephone number", number=text))
     return text
 
 
 def _fallback(value: Any, sources: Any) -> str:
     code = v.clean_language("fallback_language", value) or "en"
     if not any(lang == code for _letter, lang in sources.shipped()):
-        raise v.FieldError("fallback_language", f"no shipped letter is written in {code!r}")
+        raise v.FieldError(
+            "fallback_language", _("no shipped letter is written in %(code)r", code=code)
+        )
     return code
 
 

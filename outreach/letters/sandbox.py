@@ -22,6 +22,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.filters import do_center, do_format, do_indent, do_wordwrap
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from outreach.letters.i18n import _
+
 #: The largest string or list one operation in a template may produce.
 MAX_ITEMS = 100_000
 #: ``range()`` inside a letter template stops here.
@@ -56,7 +58,9 @@ class LetterUndefined(StrictUndefined):
 
 def _finalize(value: Any) -> Any:
     if value is None:
-        raise TemplateRuntimeError("a value printed here is empty (None); guard it with {% if %}")
+        raise TemplateRuntimeError(
+            _("a value printed here is empty (None); guard it with {% if %}")
+        )
     return value
 
 
@@ -66,19 +70,27 @@ def _check_size(value: Any) -> Any:
     except TypeError:
         return value
     if size > MAX_ITEMS:
-        raise SecurityError(f"refused: a value of {size} items is larger than {MAX_ITEMS}")
+        raise SecurityError(
+            _(
+                "refused: a value of %(size)d items is larger than %(max)d",
+                size=size,
+                max=MAX_ITEMS,
+            )
+        )
     return value
 
 
 def _check_format(text: Any) -> None:
     if isinstance(text, str) and _WIDE_FORMAT.search(text):
-        raise SecurityError("refused: format widths of four digits or more")
+        raise SecurityError(_("refused: format widths of four digits or more"))
 
 
 def _safe_range(*args: int) -> range:
     result = range(*args)
     if len(result) > MAX_RANGE:
-        raise SecurityError(f"refused: range() in a letter is limited to {MAX_RANGE} items")
+        raise SecurityError(
+            _("refused: range() in a letter is limited to %(max)d items", max=MAX_RANGE)
+        )
     return result
 
 
@@ -86,7 +98,7 @@ def _capped(filter_fn: Callable[..., Any], *positions: int) -> Callable[..., Any
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         for value in list(args[1:]) + list(kwargs.values()):
             if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1000:
-                raise SecurityError("refused: widths above 1000 in a letter")
+                raise SecurityError(_("refused: widths above 1000 in a letter"))
         return filter_fn(*args, **kwargs)
 
     wrapped.__name__ = filter_fn.__name__
@@ -190,10 +202,10 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
                     and isinstance(count, int)
                     and len(seq) * count > MAX_ITEMS
                 ):
-                    raise SecurityError("refused: repeating a value this many times")
+                    raise SecurityError(_("refused: repeating a value this many times"))
         elif operator == "**":
             if isinstance(right, int | float) and abs(right) > 100:
-                raise SecurityError("refused: exponents above 100")
+                raise SecurityError(_("refused: exponents above 100"))
         elif operator == "%":
             _check_format(left)
         return _check_size(super().call_binop(context, operator, left, right))
@@ -202,12 +214,12 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str | list | tuple | dict):
             if getattr(__obj, "__name__", "") == "format_map":
-                raise SecurityError("refused: format_map is not allowed in letters")
+                raise SecurityError(_("refused: format_map is not allowed in letters"))
             if getattr(__obj, "__name__", "") == "format":
                 _check_format(owner)
             for value in list(args) + list(kwargs.values()):
                 if isinstance(value, int) and not isinstance(value, bool) and value > 1000:
-                    raise SecurityError("refused: numbers above 1000 in a string method")
+                    raise SecurityError(_("refused: numbers above 1000 in a string method"))
         return _check_size(
             ImmutableSandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
         )
@@ -244,17 +256,28 @@ def unsafe_uses(tree: nodes.Template) -> list[str]:
     """Messages for every attempt to reach Python internals in a parsed template."""
     problems: list[str] = []
 
-    def refuse(what: str, node: nodes.Node) -> None:
-        problems.append(f"refused: templates may not {what} on line {node.lineno}")
+    def internal(name: str, node: nodes.Node) -> None:
+        problems.append(
+            _(
+                "refused: templates may not access internal attributes (%(name)s) on line %(line)d",
+                name=name,
+                line=node.lineno,
+            )
+        )
 
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
         if isinstance(node, nodes.Getattr):
             if _is_internal(node.attr):
-                refuse(f"access internal attributes ({node.attr})", node)
+                internal(node.attr, node)
             elif node.attr == "format_map":
-                refuse("use format_map", node)
+                problems.append(
+                    _(
+                        "refused: templates may not use format_map on line %(line)d",
+                        line=node.lineno,
+                    )
+                )
             elif node.attr in ("mro", "gi_frame", "f_globals", "func_globals"):
-                refuse(f"access internal attributes ({node.attr})", node)
+                internal(node.attr, node)
         elif isinstance(node, nodes.Getitem):
             arg = node.arg
             if (
@@ -262,19 +285,31 @@ def unsafe_uses(tree: nodes.Template) -> list[str]:
                 and isinstance(arg.value, str)
                 and _is_internal(arg.value)
             ):
-                refuse(f"access internal attributes ({arg.value})", node)
+                internal(arg.value, node)
         elif isinstance(node, nodes.Filter) and node.name == "attr":
             arg = node.args[0] if node.args else None
             if not (isinstance(arg, nodes.Const) and isinstance(arg.value, str)):
-                refuse("use the attr filter with a computed name", node)
+                problems.append(
+                    _(
+                        "refused: templates may not use the attr filter with a computed name"
+                        " on line %(line)d",
+                        line=node.lineno,
+                    )
+                )
             elif _is_internal(arg.value):
-                refuse(f"access internal attributes ({arg.value})", node)
+                internal(arg.value, node)
         elif (
             isinstance(node, nodes.Const)
             and isinstance(node.value, str)
             and re.search(r"[{.\[]\s*_|\{[^}]*\.__", node.value)
         ):
-            refuse("access internal attributes (in a format string)", node)
+            problems.append(
+                _(
+                    "refused: templates may not access internal attributes (in a format string)"
+                    " on line %(line)d",
+                    line=node.lineno,
+                )
+            )
     return list(dict.fromkeys(problems))
 
 
@@ -293,7 +328,7 @@ def deadline(seconds: float) -> Iterator[None]:
         nonlocal counter
         counter += 1
         if counter % 256 == 0 and time.perf_counter() > end:
-            raise TimeoutError(f"rendering took longer than {seconds:g} s")
+            raise TimeoutError(_("rendering took longer than %(seconds)g s", seconds=seconds))
         return tracer
 
     previous = sys.gettrace()

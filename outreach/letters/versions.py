@@ -119,7 +119,8 @@ def trial_problems(session: Session, letter: str, language: str, text: str) -> l
         except RenderError as exc:
             cause = exc.__cause__
             message = str(exc)
-            if isinstance(cause, SecurityError) and not str(cause).startswith("refused"):
+            prefix = _("refused: %(message)s", message="").strip()
+            if isinstance(cause, SecurityError) and not str(cause).startswith(prefix):
                 message = _("refused: %(message)s", message=message)
             problem = message.split(": ", 1)[-1]
             if problem not in seen:

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
@@ -135,7 +136,7 @@ def parse_ids(value: str | None) -> list[int]:
         if not part:
             continue
         if not part.isdigit():
-            raise BatchError(f"ids: {part!r} is not a candidate id")
+            raise BatchError("ids: " + _("%(part)r is not a candidate id", part=part))
         ids.append(int(part))
     return ids
 
@@ -171,12 +172,21 @@ def preview(
     from outreach.letters.render import LETTERS, Renderer, RenderError
 
     if letter not in LETTERS:
-        raise BatchError(f"letter: unknown letter {letter!r} (one of: {', '.join(LETTERS)})")
+        raise BatchError(
+            "letter: "
+            + _(
+                "unknown letter %(letter)r (one of: %(letters)s)",
+                letter=letter,
+                letters=", ".join(LETTERS),
+            )
+        )
     candidates = _select(session, filters)
     found = {m.id for m in candidates}
     missing = [i for i in filters.get("ids") or [] if i not in found]
     if missing:
-        raise BatchError(f"ids: no candidate with id {', '.join(map(str, missing))}")
+        raise BatchError(
+            "ids: " + _("no candidate with id %(ids)s", ids=", ".join(map(str, missing)))
+        )
     history: dict[int, list[str]] = {}
     if candidates:
         rows = session.execute(
@@ -254,7 +264,7 @@ def create_batch(
     from outreach.letters.render import Renderer
 
     if not result.recipients:
-        raise BatchError("nothing to send: every chosen candidate is excluded")
+        raise BatchError(_("nothing to send: every chosen candidate is excluded"))
     renderer = Renderer(session, result.letter)
     rendered = [
         renderer.render(r.municipality, r.contact, language=r.language) for r in result.recipients

@@ -126,8 +126,8 @@ class CandidateForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[Length(max=200)])
-    role = StringField(_l("Role"), validators=[Length(max=200)])
+    name = StringField(_l("Full name"), validators=[Length(max=200)])
+    role = StringField(_l("Position"), validators=[Length(max=200)])
     email = StringField(_l("Email"))
     language = StringField(_l("Language"), description=_l("ISO code, e.g. pl"))
     gender = SelectField(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import DateTime, Integer, Text, bindparam, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import update as sa_update
@@ -107,7 +108,15 @@ def create_candidate(
 ) -> Municipality:
     clean = clean_candidate(data)
     if find_duplicate(session, clean["name"], clean["country"]) is not None:
-        raise Invalid({"name": f"{clean['name']} ({clean['country']}) already exists"})
+        raise Invalid(
+            {
+                "name": _(
+                    "%(name)s (%(country)s) already exists",
+                    name=clean["name"],
+                    country=clean["country"],
+                )
+            }
+        )
     contact_clean = clean_contact(contact) if contact else None
     municipality = Municipality(**clean, stage=stage, stage_changed_at=utcnow())
     if municipality.owner_id is None:
@@ -145,7 +154,9 @@ def update_candidate(
     if (name, country) != (municipality.name, municipality.country):
         other = find_duplicate(session, name, country)
         if other is not None and other.id != municipality.id:
-            raise Invalid({"name": f"{name} ({country}) already exists"})
+            raise Invalid(
+                {"name": _("%(name)s (%(country)s) already exists", name=name, country=country)}
+            )
     changes: dict[str, list[Any]] = {}
     for key, value in clean.items():
         old = getattr(municipality, key)
@@ -175,18 +186,26 @@ def move(
         raise MoveError(str(exc)) from None
     from_stage = Stage(municipality.stage)
     if to_stage == from_stage:
-        raise MoveError(f"{municipality.name} is already in {to_stage.value}")
+        raise MoveError(
+            _("%(name)s is already in %(stage)s", name=municipality.name, stage=to_stage.value)
+        )
     if not stages.can_move(from_stage, to_stage):
         allowed = ", ".join(s.value for s in stages.ORDER if s in stages.TRANSITIONS[from_stage])
-        raise MoveError(
-            f"{municipality.name} cannot move from {from_stage.value} to {to_stage.value}"
-            + (f" (allowed: {allowed})" if allowed else f" ({from_stage.value} is final)")
-        )
+        names = {"name": municipality.name, "from": from_stage.value, "to": to_stage.value}
+        if allowed:
+            message = _(
+                "%(name)s cannot move from %(from)s to %(to)s (allowed: %(allowed)s)",
+                allowed=allowed,
+                **names,
+            )
+        else:
+            message = _("%(name)s cannot move from %(from)s to %(to)s (%(from)s is final)", **names)
+        raise MoveError(message)
     note = (note or "").strip()
     if to_stage == Stage.DECLINED:
         reason = (reason or note).strip()
         if not reason:
-            raise MoveError("a reason is required to decline")
+            raise MoveError(_("a reason is required to decline"))
         municipality.decline_reason = reason
     if to_stage == Stage.SIGNED:
         municipality.agreement_date = agreement_date or utcnow().date()
@@ -262,7 +281,7 @@ def add_note(
 ) -> Note:
     body = (body or "").replace("\x00", "").strip()
     if not body:
-        raise Invalid({"body": "is required"})
+        raise Invalid({"body": _("is required")})
     note = Note(municipality_id=municipality.id, body=body, user_id=user_id)
     session.add(note)
     session.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 
@@ -59,4 +60,6 @@ def parse(value: str) -> Stage:
         return Stage(value.strip().lower())
     except ValueError:
         allowed = ", ".join(s.value for s in ORDER)
-        raise ValueError(f"unknown stage {value!r} (one of: {allowed})") from None
+        raise ValueError(
+            gettext("unknown stage %(stage)r (one of: %(allowed)s)", stage=value, allowed=allowed)
+        ) from None

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -163,13 +164,13 @@ def _header(cells: list[str]) -> tuple[list[str], list[RowError]]:
         if not name:
             continue  # an unnamed column is fine as long as it stays empty
         if name not in COLUMNS:
-            errors.append(RowError(None, "header", f"unknown column {raw.strip()}"))
+            errors.append(RowError(None, "header", _("unknown column %(name)s", name=raw.strip())))
         elif name in seen:
-            errors.append(RowError(None, "header", f"column {name} appears twice"))
+            errors.append(RowError(None, "header", _("column %(name)s appears twice", name=name)))
         seen.add(name)
     for name in REQUIRED:
         if name not in seen:
-            errors.append(RowError(None, "header", f"missing column {name}"))
+            errors.append(RowError(None, "header", _("missing column %(name)s", name=name)))
     return names, errors
 
 
@@ -177,15 +178,21 @@ def _parse_row(number: int, names: list[str], cells: list[str]) -> tuple[_Row, l
     """Clean one data row; every bad field becomes a :class:`RowError`."""
     errors: dict[str, str] = {}
     if len(cells) > len(names) and any(cell.strip() for cell in cells[len(names) :]):
-        errors[""] = f"{len(cells)} cells but the header names {len(names)} columns"
+        errors[""] = _(
+            "%(cells)d cells but the header names %(columns)d columns",
+            cells=len(cells),
+            columns=len(names),
+        )
     values: dict[str, str] = {}
     for position, (name, cell) in enumerate(zip(names, cells, strict=False), start=1):
         if not name:
             if cell.strip():
-                errors[""] = f"column {position} has a value but no name in the header"
+                errors[""] = _(
+                    "column %(position)d has a value but no name in the header", position=position
+                )
             continue
         if "\r" in cell or "\n" in cell:
-            errors[name] = "line breaks are not allowed here"
+            errors[name] = _("line breaks are not allowed here")
         values[name] = unneutralise(cell)
     for name in names[len(cells) :]:
         values[name] = ""
@@ -207,7 +214,7 @@ def _parse_row(number: int, names: list[str], cells: list[str]) -> tuple[_Row, l
             contact_errors = {k: m for k, m in exc.errors.items() if k not in errors}
             # An empty e-mail is fine on a row that updates a candidate (its contacts stay
             # as they are); whether the row is new is only known later.
-            no_email = contact_errors == {"email": "is required"}
+            no_email = contact_errors == {"email": _("is required")}
             if not no_email:
                 errors.update(contact_errors)
 
@@ -218,7 +225,7 @@ def _parse_row(number: int, names: list[str], cells: list[str]) -> tuple[_Row, l
         except v.FieldError as exc:
             errors["stage"] = exc.message
     if no_email and errors:
-        errors["email"] = "is required"
+        errors["email"] = _("is required")
 
     order = {name: i for i, name in enumerate(("", *COLUMNS))}
     row_errors = [
@@ -246,11 +253,11 @@ def import_csv(
     try:
         text = _decode(data)
     except UnicodeDecodeError:
-        return _file_error("is not UTF-8 text (save it as \u201cCSV UTF-8\u201d)")
+        return _file_error(_("is not UTF-8 text (save it as \u201cCSV UTF-8\u201d)"))
     rows_iter = read_rows(text)
     first = next(rows_iter, None)
     if first is None or not any(cell.strip() for cell in first[1]):
-        return _file_error("is empty: the first line must name the columns")
+        return _file_error(_("is empty: the first line must name the columns"))
     names, errors = _header(first[1])
     if errors:
         return ImportReport(errors=errors, dry_run=dry_run)
@@ -263,7 +270,9 @@ def import_csv(
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(RowError(number + 1, "", f"cannot be read as CSV: {exc}"))
+            errors.append(
+                RowError(number + 1, "", _("cannot be read as CSV: %(error)s", error=exc))
+            )
             break
         if not any(cell.strip() for cell in cells):
             continue
@@ -311,19 +320,33 @@ def _check_identity(session: Session, rows: list[_Row], *, update: bool) -> list
     errors: list[RowError] = []
     for row in rows:
         key = (row.candidate["name"], row.candidate["country"])
-        label = f"{key[0]} ({key[1]})"
         if key in seen:
             errors.append(
-                RowError(row.number, "name", f"{label} is also in row {seen[key]} of this file")
+                RowError(
+                    row.number,
+                    "name",
+                    _(
+                        "%(name)s (%(country)s) is also in row %(row)d of this file",
+                        name=key[0],
+                        country=key[1],
+                        row=seen[key],
+                    ),
+                )
             )
             continue
         seen[key] = row.number
         if key in existing:
             if not update:
-                errors.append(RowError(row.number, "name", f"{label} already exists"))
+                errors.append(
+                    RowError(
+                        row.number,
+                        "name",
+                        _("%(name)s (%(country)s) already exists", name=key[0], country=key[1]),
+                    )
+                )
             row.existing_id = existing[key]
         elif not row.contact:
-            errors.append(RowError(row.number, "email", "is required"))
+            errors.append(RowError(row.number, "email", _("is required")))
     return errors
 
 
@@ -345,7 +368,10 @@ def _stage_problem(municipality: Municipality, stage: str | None) -> str:
         return ""
     if stages.can_move(municipality.stage, stage):
         return ""
-    return f"{municipality.name} cannot move from {municipality.stage} to {stage}"
+    return _(
+        "%(name)s cannot move from %(from)s to %(to)s",
+        **{"name": municipality.name, "from": municipality.stage, "to": stage},
+    )
 
 
 def _contact_for(municipality: Municipality, email: str) -> Contact | None:

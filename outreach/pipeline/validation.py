@@ -11,6 +11,7 @@ import re
 from babel import Locale
 from babel.core import get_global
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 
 from outreach.pipeline import stages
 
@@ -65,32 +66,34 @@ LANGUAGE_CODES = frozenset(
 
 def no_control(field: str, value: str) -> str:
     if CONTROL.search(value):
-        raise FieldError(field, "line breaks are not allowed here")
+        raise FieldError(field, _("line breaks are not allowed here"))
     return value.strip()
 
 
 def clean_text(field: str, value: str | None, *, required: bool = False, max_len: int = 200) -> str:
     value = no_control(field, value or "")
     if required and not value:
-        raise FieldError(field, "is required")
+        raise FieldError(field, _("is required"))
     if len(value) > max_len:
-        raise FieldError(field, f"is longer than {max_len} characters")
+        raise FieldError(field, _("is longer than %(n)d characters", n=max_len))
     return value
 
 
 def clean_country(value: str | None) -> str:
     code = no_control("country", value or "").upper()
     if not code:
-        raise FieldError("country", "is required")
+        raise FieldError("country", _("is required"))
     if code not in COUNTRIES:
-        raise FieldError("country", f"unknown country code {code!r} (ISO 3166-1 alpha-2, e.g. PL)")
+        raise FieldError(
+            "country", _("unknown country code %(code)r (ISO 3166-1 alpha-2, e.g. PL)", code=code)
+        )
     return code
 
 
 def clean_language(field: str, value: str | None) -> str:
     code = no_control(field, value or "").lower()
     if code and code not in LANGUAGE_CODES:
-        raise FieldError(field, f"unknown language code {code!r} (ISO 639-1, e.g. pl)")
+        raise FieldError(field, _("unknown language code %(code)r (ISO 639-1, e.g. pl)", code=code))
     return code
 
 
@@ -112,7 +115,14 @@ def clean_themes(value: str | list[str] | None) -> str:
         if not slug:
             continue
         if slug not in THEMES:
-            raise FieldError("themes", f"unknown theme {slug!r} (one of: {', '.join(THEMES)})")
+            raise FieldError(
+                "themes",
+                _(
+                    "unknown theme %(theme)r (one of: %(themes)s)",
+                    theme=slug,
+                    themes=", ".join(THEMES),
+                ),
+            )
         if slug not in slugs:
             slugs.append(slug)
     return ";".join(slugs)
@@ -125,23 +135,25 @@ def clean_population(value: str | int | None) -> int | None:
     if not text:
         return None
     if not text.isdigit():
-        raise FieldError("population", f"{value!r} is not a whole number")
+        raise FieldError("population", _("%(value)r is not a whole number", value=value))
     return int(text)
 
 
 def clean_email(value: str | None, *, required: bool = True, field: str = "email") -> str:
     text = value or ""
     if CONTROL.search(text):
-        raise FieldError(field, "line breaks are not allowed in an address")
+        raise FieldError(field, _("line breaks are not allowed in an address"))
     text = text.strip()
     if not text:
         if required:
-            raise FieldError(field, "is required")
+            raise FieldError(field, _("is required"))
         return ""
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        raise FieldError(field, f"{text!r} is not a valid address: {exc}") from None
+        raise FieldError(
+            field, _("%(address)r is not a valid address: %(error)s", address=text, error=exc)
+        ) from None
 
 
 def clean_website(value: str | None) -> str:
@@ -149,7 +161,7 @@ def clean_website(value: str | None) -> str:
     if text and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", text):
         if re.match(r"^[\w.-]+\.[a-z]{2,}(/.*)?$", text, re.I):
             return "https://" + text
-        raise FieldError("website", f"{text!r} is not a web address")
+        raise FieldError("website", _("%(address)r is not a web address", address=text))
     return text
 
 

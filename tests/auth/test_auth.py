@@ -1,4 +1,5 @@
 import pytest
+from flask_babel import refresh
 
 from tests.conftest import PASSWORD
 
@@ -56,3 +57,13 @@ def test_users_cli_creates_an_account(runner):
     )
     assert result.exit_code == 0, result.output
     assert "created cli@office.example (admin)" in result.output
+
+
+def test_the_interface_follows_the_browser_until_the_user_chooses(client, login_as):
+    login_as("viewer")
+    board = client.get("/board", headers={"Accept-Language": "uk,en;q=0.5"})
+    assert "Дошка" in board.get_data(as_text=True)
+    client.post("/locale/en", data={"next": "/board"})
+    refresh()  # the test's app context outlives requests; Flask-Babel caches the locale there
+    board = client.get("/board", headers={"Accept-Language": "uk,en;q=0.5"})
+    assert "Дошка" not in board.get_data(as_text=True)
