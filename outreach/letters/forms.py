@@ -1,9 +1,11 @@
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from outreach.pipeline.validation import THEMES
+from outreach.pipeline.forms import theme_choices
 
 
 class SettingsForm(FlaskForm):
@@ -16,10 +18,12 @@ class SettingsForm(FlaskForm):
     signatory_title = StringField(_l("Signatory's title"))
     sender_email = StringField(_l("Sender email"))
     sender_phone = StringField(_l("Sender telephone"))
-    themes = SelectMultipleField(
-        _l("Themes we seek partners for"), choices=[(t, t) for t in THEMES]
-    )
+    themes = SelectMultipleField(_l("Themes we seek partners for"), choices=[])
     fallback_language = StringField(_l("Fallback language"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.themes.choices = theme_choices()
 
 
 class TemplateForm(FlaskForm):

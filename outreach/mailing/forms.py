@@ -10,7 +10,7 @@ from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, Length, Optional
 
 from outreach.pipeline import stages
-from outreach.pipeline.validation import THEMES
+from outreach.pipeline.forms import theme_choices
 
 
 class ChooseForm(FlaskForm):
@@ -35,7 +35,7 @@ class ChooseForm(FlaskForm):
     def setup(self, letters: tuple[str, ...], owners: list[tuple[str, str]]) -> None:
         self.letter.choices = [(x, x) for x in letters]
         self.stage.choices = [(s.value, str(stages.LABELS[s])) for s in stages.ORDER]
-        self.theme.choices = [("", "—")] + [(t, t) for t in THEMES]
+        self.theme.choices = [("", "—"), *theme_choices()]
         self.owner.choices = [("", "—")] + owners
 
     def filters(self) -> dict[str, Any]:
