@@ -19,9 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -74,25 +71,10 @@ class Timing:
     statements: int
 
 
-@contextmanager
-def fresh_database(tmp: Path, label: str) -> Iterator[str]:
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgres://", "postgresql")):
-        yield "sqlite:///" + str(tmp / f"{label}.db")
-        return
-    url = sa.engine.make_url(base.replace("postgres://", "postgresql://", 1)).set(
-        drivername="postgresql+psycopg"
-    )
-    name = f"outreach_bench_{label}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def fresh_database(tmp: Path, label: str) -> Any:
+    from outreach.scratch import scratch_database
+
+    return scratch_database(f"outreach_bench_{label}", str(tmp / f"{label}.db"))
 
 
 def populate(session: Any, candidates: int, changes: int, seed: int = 7) -> int:

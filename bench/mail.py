@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 
 #: Rounds of (c) and samples of (d); their medians are printed.
 REPEATS = 3
@@ -185,36 +184,23 @@ def seed(count: int) -> None:
     db.session.commit()
 
 
-def postgres_database(url: str) -> tuple[str, Callable[[], None]]:
-    """A fresh database on the server of ``url``; returns its URL and how to drop it."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"outreach_bench_{os.getpid()}"
-    server = create_engine(make_url(url), isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False), drop
-
-
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     sample = min(500, count // REPEATS)
     folder = tempfile.mkdtemp(prefix="outreach-bench-")
     port = free_port()
     sink = subprocess.Popen([sys.executable, __file__, "--sink", str(port)])
-    drop: Callable[[], None] | None = None
-    database = os.environ.get("DATABASE_URL", "")
-    if database.startswith("postgresql"):
-        database, drop = postgres_database(database)
-    else:
-        database = "sqlite:///" + os.path.join(folder, "bench.db")
+    from outreach.scratch import scratch_database
+
+    with scratch_database("outreach_bench", os.path.join(folder, "bench.db")) as database:
+        try:
+            bench(count, sample, folder, port, database, sink.pid)
+        finally:
+            sink.terminate()
+            stop_embedded_redis(folder)
+
+
+def bench(count: int, sample: int, folder: str, port: int, database: str, sink_pid: int) -> None:
     env = dict(os.environ)
     env.pop("REDIS_URL", None)
     env.update(
@@ -229,13 +215,7 @@ def main() -> None:
     )
     os.environ.pop("REDIS_URL", None)
     os.environ.update(env)
-    try:
-        run(count, sample, env, port, sink.pid)
-    finally:
-        sink.terminate()
-        stop_embedded_redis(folder)
-        if drop is not None:
-            drop()
+    run(count, sample, env, port, sink_pid)
 
 
 def stop_embedded_redis(folder: str) -> None:

@@ -14,43 +14,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from outreach import create_app
 from outreach.extensions import db
+from outreach.scratch import scratch_database
 
 PASSWORD = "correct-horse-battery"
 
 
-def _postgres_url(base: str) -> tuple[str, str, str]:
-    url = sa.engine.make_url(base).set(drivername="postgresql+psycopg")
-    name = f"outreach_test_{uuid.uuid4().hex[:10]}"
-    return (
-        url.render_as_string(hide_password=False),
-        url.set(database=name).render_as_string(hide_password=False),
-        name,
-    )
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    base = os.environ.get("DATABASE_URL", "")
-    if base.startswith(("postgres://", "postgresql")):
-        if base.startswith("postgres://"):
-            base = "postgresql://" + base[len("postgres://") :]
-        admin_url, url, name = _postgres_url(base)
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        _migrate(url)
-        yield url
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    else:
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    path = str(tmp_path_factory.mktemp("db") / "test.db")
+    with scratch_database("outreach_test", path) as url:
         _migrate(url)
         yield url
 

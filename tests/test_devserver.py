@@ -15,13 +15,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+
+from outreach.scratch import postgres_base, scratch_database
 
 SIGNED = ("Dąbrowa", "Żyraków", "Olaine", "Casteltermini")
 
@@ -33,23 +33,13 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def dev_database() -> Iterator[str | None]:
+def dev_database(tmp_path: Path) -> Iterator[str | None]:
     """A fresh PostgreSQL database when the suite runs on PostgreSQL; else SQLite (None)."""
-    base = os.environ.get("DATABASE_URL", "")
-    if not base.startswith(("postgres://", "postgresql")):
+    if postgres_base() is None:
         yield None
         return
-    url = sa.engine.make_url(base.replace("postgres://", "postgresql://", 1)).set(
-        drivername="postgresql+psycopg"
-    )
-    name = f"outreach_dev_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database("outreach_dev", str(tmp_path / "unused.db")) as url:
+        yield url
 
 
 def processes_of(instance: Path) -> list[int]:
