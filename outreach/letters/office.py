@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from outreach.letters.i18n import _
 from outreach.letters.models import DEFAULT_THEMES, OfficeSettings
 from outreach.pipeline import validation as v
-from outreach.pipeline.services import Invalid
+from outreach.pipeline.services import clean_fields
 
 #: Editable fields, in form order.
 FIELDS = (
@@ -74,17 +74,7 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
         "themes": lambda x: [t for t in v.clean_themes(x).split(";") if t],
         "fallback_language": lambda x: _fallback(x, sources),
     }
-    out: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for name in FIELDS:
-        if name in data:
-            try:
-                out[name] = cleaners[name](data[name])
-            except v.FieldError as exc:
-                errors[name] = exc.message
-    if errors:
-        raise Invalid(errors)
-    return out
+    return clean_fields({k: data[k] for k in FIELDS if k in data}, cleaners)
 
 
 def _population(value: Any) -> int:

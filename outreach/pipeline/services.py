@@ -71,14 +71,19 @@ def clean_candidate(data: dict[str, Any]) -> dict[str, Any]:
         "do_not_contact": bool,
         "owner_id": lambda x: int(x) if x not in (None, "", 0, "0") else None,
     }
+    return clean_fields({k: data[k] for k in CANDIDATE_FIELDS if k in data}, cleaners)
+
+
+def clean_fields(data: dict[str, Any], cleaners: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """Run each field's cleaner on its value in ``data``; raise :class:`Invalid` naming every
+    field that failed (by the field its :class:`~validation.FieldError` names)."""
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for name in CANDIDATE_FIELDS:
-        if name in data:
-            try:
-                clean[name] = cleaners[name](data[name])
-            except v.FieldError as exc:
-                errors[exc.field] = exc.message
+    for name, value in data.items():
+        try:
+            clean[name] = cleaners[name](value)
+        except v.FieldError as exc:
+            errors[exc.field] = exc.message
     if errors:
         raise Invalid(errors)
     return clean
@@ -224,8 +229,6 @@ def move(
 
 
 def clean_contact(data: dict[str, Any]) -> dict[str, Any]:
-    errors: dict[str, str] = {}
-    clean: dict[str, Any] = {}
     checks = {
         "name": lambda x: v.clean_text("contact_name", x),
         "role": lambda x: v.clean_text("contact_role", x),
@@ -233,14 +236,7 @@ def clean_contact(data: dict[str, Any]) -> dict[str, Any]:
         "language": lambda x: v.clean_language("contact_language", x),
         "gender": lambda x: x if x in ("f", "m") else "",
     }
-    for key, check in checks.items():
-        try:
-            clean[key] = check(data.get(key) or "")
-        except v.FieldError as exc:
-            errors[exc.field] = exc.message
-    if errors:
-        raise Invalid(errors)
-    return clean
+    return clean_fields({key: data.get(key) or "" for key in checks}, checks)
 
 
 def add_contact(
