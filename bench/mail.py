@@ -90,7 +90,7 @@ def naive_send(letter_id: int) -> None:
     from outreach.extensions import db
     from outreach.mailing import outbox
     from outreach.mailing.models import Letter
-    from outreach.mailing.sending import build_message, format_sender, sender_address
+    from outreach.mailing.sending import format_sender, letter_message, sender_address
 
     config = current_app.config
     if not outbox.claim(db.session, letter_id):
@@ -98,17 +98,7 @@ def naive_send(letter_id: int) -> None:
         return
     db.session.commit()
     letter = db.session.get(Letter, letter_id)
-    message = build_message(
-        sender=format_sender(config["MAIL_DEFAULT_SENDER"]),
-        reply_to="",
-        to_address=letter.to_address,
-        to_name=letter.to_name,
-        subject=letter.subject,
-        text=letter.text,
-        html=letter.html,
-        message_id=letter.message_id,
-        language=letter.language,
-    )
+    message = letter_message(letter, sender=format_sender(config["MAIL_DEFAULT_SENDER"]))
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as conn:
         conn.sendmail(sender_address(config["MAIL_DEFAULT_SENDER"]), [letter.to_address], message)
     outbox.record_sent(
@@ -310,7 +300,7 @@ def run(count: int, sample: int, env: dict[str, str], port: int, sink_pid: int) 
         rate_b = count / span_b
 
         # (c) plain smtplib over one connection, the same messages
-        from outreach.mailing.sending import build_message, format_sender
+        from outreach.mailing.sending import format_sender, letter_message
 
         sender = format_sender(app.config["MAIL_DEFAULT_SENDER"])
         rows = db.session.scalars(select(Letter).order_by(Letter.id)).all()
@@ -318,17 +308,7 @@ def run(count: int, sample: int, env: dict[str, str], port: int, sink_pid: int) 
         messages = [
             (
                 x.to_address,
-                build_message(
-                    sender=sender,
-                    reply_to="",
-                    to_address=x.to_address,
-                    to_name=x.to_name,
-                    subject=x.subject,
-                    text=x.text,
-                    html=x.html,
-                    message_id=x.message_id,
-                    language=x.language,
-                ),
+                letter_message(x, sender=sender),
             )
             for x in rows
         ]

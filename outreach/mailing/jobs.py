@@ -20,7 +20,7 @@ from outreach.extensions import db
 from outreach.mailing import outbox
 from outreach.mailing.models import Batch, Letter
 from outreach.mailing.ratelimit import RateLimit
-from outreach.mailing.sending import Mailer, build_message, format_sender, sender_address
+from outreach.mailing.sending import Mailer, format_sender, letter_message, sender_address
 from outreach.queue import get_queue, get_redis
 
 try:
@@ -112,17 +112,7 @@ def _send(session: Session, letter_ids: list[int]) -> dict[str, int]:
                 limit.release(token)
                 tally["skipped"] += 1
                 continue
-            message = build_message(
-                sender=sender,
-                reply_to=reply_to,
-                to_address=row.to_address,
-                to_name=row.to_name,
-                subject=row.subject,
-                text=row.text,
-                html=row.html,
-                message_id=row.message_id,
-                language=row.language,
-            )
+            message = letter_message(row, sender=sender, reply_to=reply_to)
             outcome = mailer.send(envelope_from, row.to_address, message)
             turn.begin()
             if outcome.kind == "sent":

@@ -71,6 +71,21 @@ def _body(content: str) -> bytes:
     return base64.encodebytes(content.encode("utf-8")).replace(b"\n", b"\r\n")
 
 
+def letter_message(letter: Any, *, sender: str, reply_to: str = "") -> bytes:
+    """:func:`build_message` for a letter row (anything with the outbox letter's columns)."""
+    return build_message(
+        sender=sender,
+        reply_to=reply_to,
+        to_address=letter.to_address,
+        to_name=letter.to_name,
+        subject=letter.subject,
+        text=letter.text,
+        html=letter.html,
+        message_id=letter.message_id,
+        language=letter.language,
+    )
+
+
 def build_message(
     *,
     sender: str,

@@ -118,19 +118,11 @@ def test_a_saved_message_uploaded_on_the_candidate_page(app, client, login_as, t
 
 
 def test_a_reply_written_to_a_caught_letter_closes_the_loop(app, client, login_as, towns):
-    from outreach.mailing.sending import build_message
+    from outreach.mailing.sending import letter_message
 
     town_id, letter = sent_proposal(towns)
-    raw = build_message(
-        sender="Office <office@mena-rada.example>",
-        reply_to="partners@mena-rada.example",
-        to_address=letter.to_address,
-        to_name=letter.to_name,
-        subject=letter.subject,
-        text=letter.text,
-        html=letter.html,
-        message_id=letter.message_id,
-        language="en",
+    raw = letter_message(
+        letter, sender="Office <office@mena-rada.example>", reply_to="partners@mena-rada.example"
     )
     caught = CaughtMessage(
         mail_from="office@mena-rada.example",
