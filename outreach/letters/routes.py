@@ -59,9 +59,7 @@ def _render(letter: str, candidate_id: int | None, language: str | None) -> dict
     result: dict[str, Any] = {"rendered": None, "error": None, "candidate": None}
     if candidate_id is None:
         return result
-    municipality = db.session.get(Municipality, candidate_id)
-    if municipality is None:
-        abort(404)
+    municipality = db.get_or_404(Municipality, candidate_id)
     result["candidate"] = municipality
     try:
         renderer = Renderer(db.session, letter)

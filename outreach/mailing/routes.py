@@ -120,10 +120,7 @@ def create_batch() -> Response:
 
 
 def _batch_or_404(batch_id: int) -> Batch:
-    batch = db.session.get(Batch, batch_id)
-    if batch is None:
-        abort(404)
-    return batch
+    return db.get_or_404(Batch, batch_id)
 
 
 @bp.route("/batches/<int:batch_id>")
@@ -172,9 +169,7 @@ def cancel(batch_id: int) -> Response:
 @bp.route("/letters/<int:letter_id>/<any(retry, sent, resend):action>", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def letter_action(letter_id: int, action: str) -> Response:
-    letter = db.session.get(Letter, letter_id)
-    if letter is None:
-        abort(404)
+    letter = db.get_or_404(Letter, letter_id)
     if not ActionForm().validate():
         abort(400)
     queue_ids: list[int] = []
