@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
+from outreach import resources
 from outreach.config import check_production, from_env
 from outreach.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
@@ -42,7 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     check_production(app.config)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    migrate.init_app(app, db, directory=str(resources.migrations_dir()))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)

@@ -46,6 +46,7 @@ def from_env(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or DEFAULT_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": os.environ.get("REDIS_URL") or "",
+        "LETTER_TEMPLATES_DIR": os.environ.get("LETTER_TEMPLATES_DIR") or "",
         "MAIL_CATCHER_PORT": catcher_port,
         "MAIL_CATCHER_BUILTIN": not mail_server,
         "MAIL_SERVER": mail_server or "127.0.0.1",

@@ -1,9 +1,10 @@
 """Where letter templates come from: shipped files and saved versions, compiled once.
 
-Shipped files live in ``<repo>/templates/letters/<letter>/<language>.j2`` (the folder is
-``LETTER_TEMPLATES_DIR`` when configured). The folder is scanned once per process; a letter
-and language are only ever looked up among the scanned pairs or by a database row id, never
-by a name or path typed by a user.
+Shipped files live in ``templates/letters/<letter>/<language>.j2`` (found by
+:func:`outreach.resources.letters_dir`; the folder is ``LETTER_TEMPLATES_DIR`` when
+configured). The folder is scanned once per process; a letter and language are only ever
+looked up among the scanned pairs or by a database row id, never by a name or path typed by
+a user.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from jinja2 import Template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from outreach import resources
 from outreach.letters import sandbox
 from outreach.letters.models import LetterTemplate
 
@@ -61,18 +63,12 @@ class Source:
         return "file" if self.version_id is None else "custom"
 
 
-def default_folder() -> str:
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return os.path.join(os.path.dirname(package), "templates", "letters")
-
-
 def folder() -> str:
     if has_app_context():
         configured = current_app.config.get("LETTER_TEMPLATES_DIR")
         if configured:
             return str(configured)
-        return os.path.join(os.path.dirname(current_app.root_path), "templates", "letters")
-    return default_folder()
+    return str(resources.letters_dir())
 
 
 def shipped(path: str | None = None) -> dict[tuple[str, str], str]:
