@@ -14,7 +14,7 @@ from outreach.config import check_production, from_env
 from outreach.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 #: Feature packages; each exposes ``init_app(app)``.
-FEATURES = ("auth", "pipeline", "catcher", "letters", "mailing", "replies", "queue")
+FEATURES = ("auth", "pipeline", "catcher", "letters", "mailing", "replies", "queue", "ops")
 
 
 def _select_locale() -> str:

@@ -8,6 +8,10 @@ from typing import Any
 DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key"
 
 
+class ConfigurationError(RuntimeError):
+    """A configuration the application refuses to run with; the message says what to set."""
+
+
 def _bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -100,6 +104,6 @@ def check_production(config: dict[str, Any] | Any) -> None:
     if config.get("ENV_NAME") != "production":
         return
     if config.get("SECRET_KEY") in (None, "", DEFAULT_SECRET_KEY):
-        raise RuntimeError(
+        raise ConfigurationError(
             "SECRET_KEY is not set: production refuses to start with the default secret key."
         )

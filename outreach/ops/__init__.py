@@ -1,0 +1,11 @@
+"""Operating Outreach: readiness checks (``outreach check``) and ``/readyz``."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from outreach.ops.cli import check_command
+    from outreach.ops.routes import Readiness
+
+    Readiness().register(app)
+    app.cli.add_command(check_command)
