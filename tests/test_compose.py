@@ -11,29 +11,31 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.production.compose import ROOT, command, load
+
 SERVICES = {"web", "worker", "redis", "db", "mailpit"}
 
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return load()
 
 
 @pytest.fixture(scope="module")
-def dockerfile() -> dict[str, list[str]]:
-    """Instructions of the Dockerfile, continuation lines joined."""
+def dockerfile() -> list[dict[str, list[str]]]:
+    """The Dockerfile's stages, each its instructions by keyword, continuation lines joined."""
     text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
-    instructions: dict[str, list[str]] = {}
+    stages: list[dict[str, list[str]]] = []
     for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             keyword, _sep, rest = line.partition(" ")
-            instructions.setdefault(keyword.upper(), []).append(rest.strip())
-    return instructions
+            if keyword.upper() == "FROM":
+                stages.append({})
+            stages[-1].setdefault(keyword.upper(), []).append(rest.strip())
+    return stages
 
 
 @pytest.fixture
@@ -41,11 +43,6 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("DATABASE_URL", "REDIS_URL", "MAIL_SERVER", "OUTREACH_ENV", "SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OUTREACH_INSTANCE_PATH", str(tmp_path))
-
-
-def command(service: dict[str, Any]) -> list[str]:
-    value = service.get("command") or []
-    return shlex.split(value) if isinstance(value, str) else list(value)
 
 
 def variables_read_by_the_app() -> set[str]:
@@ -168,15 +165,32 @@ def test_gunicorn_target_is_importable(compose: dict[str, Any], isolated_env: No
     assert isinstance(getattr(importlib.import_module(module), attribute), Flask)
 
 
-def test_dockerfile_matches_compose(
-    compose: dict[str, Any], dockerfile: dict[str, list[str]]
+def test_the_image_installs_the_wheel_built_from_the_context(
+    dockerfile: list[dict[str, list[str]]],
 ) -> None:
-    assert dockerfile["FROM"][0].startswith("python:3.11-slim")
-    assert any("pybabel compile -d outreach/translations" in run for run in dockerfile["RUN"])
-    user = dockerfile["USER"][-1]
+    """The build stage builds the wheel from the whole build context (what .dockerignore
+    lets through: tests/production/test_packaging.py builds the same wheel and checks it);
+    the image installs that wheel, not editable, and copies nothing else from the context."""
+    build, image = dockerfile[0], dockerfile[-1]
+    assert len(dockerfile) == 2
+    assert build["COPY"] == [". ."]
+    [wheel] = [run for run in build["RUN"] if "pip wheel" in run]
+    assert shlex.split(wheel)[-1] == "." and "--no-deps" in wheel
+    assert all(copy.startswith("--from=") for copy in image["COPY"])
+    [install] = [run for run in image["RUN"] if "pip install" in run]
+    assert ".whl" in install
+    assert not {"-e", "--editable"} & set(shlex.split(install))
+
+
+def test_dockerfile_matches_compose(
+    compose: dict[str, Any], dockerfile: list[dict[str, list[str]]]
+) -> None:
+    image = dockerfile[-1]
+    assert all(stage["FROM"][0].startswith("python:3.11-slim") for stage in dockerfile)
+    user = image["USER"][-1]
     assert user not in ("root", "0")
 
-    [cmd] = dockerfile["CMD"]
+    [cmd] = image["CMD"]
     image_command = json.loads(cmd)
     web = compose["services"]["web"]
     web_command = command(web) or image_command
@@ -184,6 +198,6 @@ def test_dockerfile_matches_compose(
     bind = image_command[image_command.index("--bind") + 1]
     host, _sep, port = bind.rpartition(":")
     assert host == "0.0.0.0"
-    assert dockerfile["EXPOSE"] == [port]
+    assert image["EXPOSE"] == [port]
     assert any(str(mapping).rsplit(":", 1)[-1] == port for mapping in web["ports"])
     assert gunicorn_target(image_command) == gunicorn_target(command(web))
