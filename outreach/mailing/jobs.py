@@ -134,6 +134,13 @@ def _send(session: Session, letter_ids: list[int]) -> dict[str, int]:
             else:
                 outbox.record_unknown(session, letter_id, outcome.response)
             tally[outcome.kind] += 1
+            log.log(
+                logging.INFO if outcome.kind in ("sent", "retry") else logging.WARNING,
+                "letter %s %s: %s",
+                letter_id,
+                outcome.kind,
+                outcome.response,
+            )
         turn.commit()
     finally:
         turn.release()

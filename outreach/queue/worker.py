@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,9 +31,21 @@ class AppWorker(SimpleWorker):
                 db.session.remove()
 
 
+def log_to_stdout() -> None:
+    """The app's own log lines (one per letter sent or failed) on standard output, beside
+    RQ's own."""
+    logger = logging.getLogger("outreach")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def run_worker(
     app: Flask, redis: Redis, queue_names: Sequence[str], *, burst: bool = False
 ) -> None:
+    log_to_stdout()
     queues = [Queue(name, connection=redis) for name in queue_names]
     worker = AppWorker(queues, connection=redis)
     worker.flask_app = app
