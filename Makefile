@@ -4,13 +4,16 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install translations messages lint format bench clean
+.PHONY: run test smoke install translations messages lint format bench clean
 
 run: install translations ## set up, migrate, load demo data once, start everything
 	$(BIN)/outreach dev
 
 test: install translations ## install what tests need and run the whole suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+smoke: install translations ## the wheel in a fresh venv, running what docker-compose.yml starts
+	$(BIN)/python -m tests.production.smoke
 
 install: $(STAMP)
 
