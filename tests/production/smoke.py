@@ -328,6 +328,7 @@ class Smoke:
         self.preview(browser, ids)
         batch = self.send(browser, sink, workers)
         self.verify(batch, sink)
+        say("memory (resident): " + ", ".join(self.memory(p) for p in [gunicorn, *workers]))
         self.shut_down(gunicorn, workers)
 
     def log_in(self, browser: Browser) -> None:
@@ -458,6 +459,21 @@ class Smoke:
             f"the sink received each of the {CANDIDATES} letters once; every candidate moved to "
             f"letter sent; {len(logged)} 'letter N sent' lines in the worker logs"
         )
+
+    @staticmethod
+    def memory(process: Process) -> str:
+        """The resident size of a process and of its children (gunicorn's workers), from /proc."""
+        assert process.popen is not None
+
+        def rss(pid: int) -> str:
+            status = Path(f"/proc/{pid}/status").read_text()
+            [kilobytes] = re.findall(r"VmRSS:\s+(\d+)", status)
+            return f"{int(kilobytes) // 1024} MB"
+
+        pid = process.popen.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        below = f" + {len(children)} x {rss(int(children[0]))}" if children else ""
+        return f"{process.name} {rss(pid)}{below}"
 
     def shut_down(self, gunicorn: Process, workers: list[Process]) -> None:
         for process in [gunicorn, *workers]:

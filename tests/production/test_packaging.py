@@ -65,7 +65,8 @@ def test_the_build_context_holds_only_sources() -> None:
 def test_every_file_of_the_build_context_is_in_the_wheel(wheel: Path) -> None:
     inside = set(members(wheel))
     expected = {in_wheel(f) for f in context_files() if f not in BUILD_FILES}
-    assert not expected - inside, "missing from the wheel"
+    missing = sorted(expected - inside)
+    assert not missing, f"missing from the wheel: {missing}"
     top = {f.split("/")[0] for f in expected}
     assert top == {"outreach"}, f"outside the package, so not importable: {top - {'outreach'}}"
 
