@@ -1,4 +1,9 @@
-"""Flask extensions, created unbound and attached in ``create_app``."""
+"""Flask extensions, created unbound and attached in ``create_app``; the model base and the
+session type that services take."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -8,10 +13,10 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import orm
 
 
-class Base(DeclarativeBase):
+class Base(orm.DeclarativeBase):
     pass
 
 
@@ -22,3 +27,14 @@ csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds ``db.Model`` at run time from Base's own bases; a type checker
+    # cannot follow that, so it is shown the declarative base those models share.
+    Model: TypeAlias = Base
+else:
+    Model = db.Model
+
+#: What services take: a SQLAlchemy session, or ``db.session`` (the app context's scoped
+#: session, which stands for one).
+Session: TypeAlias = orm.Session | orm.scoped_session[Any]

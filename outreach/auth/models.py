@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from outreach.clock import utcnow
-from outreach.extensions import db
+from outreach.extensions import Model
 
 
 class Role(enum.StrEnum):
@@ -24,7 +24,7 @@ class Role(enum.StrEnum):
         return {"viewer": 0, "coordinator": 1, "admin": 2}[self.value]
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)

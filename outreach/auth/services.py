@@ -5,9 +5,9 @@ from __future__ import annotations
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from outreach.auth.models import Role, User
+from outreach.extensions import Session
 
 
 class UserError(ValueError):

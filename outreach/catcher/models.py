@@ -6,10 +6,10 @@ from sqlalchemy import Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.clock import utcnow
-from outreach.extensions import db
+from outreach.extensions import Model
 
 
-class CaughtMessage(db.Model):
+class CaughtMessage(Model):
     """A message received by the built-in mail catcher, kept as the raw bytes sent."""
 
     __tablename__ = "caught_message"

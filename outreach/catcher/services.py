@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
 
 from sqlalchemy import delete
-from sqlalchemy.orm import Session
 
 from outreach.catcher.models import CaughtMessage
+from outreach.extensions import Session
 
 #: Shown in the sandboxed frame ahead of a letter's HTML: no scripts, no remote content.
 FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

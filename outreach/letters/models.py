@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.clock import utcnow
-from outreach.extensions import db
+from outreach.extensions import Model
 
 #: Themes we seek partners for, from the office's yearly report (security, integration of
 #: displaced people, education, social and humanitarian aid, rebuilding, joint projects).
@@ -24,7 +24,7 @@ DEFAULT_THEMES: tuple[str, ...] = (
 )
 
 
-class LetterTemplate(db.Model):
+class LetterTemplate(Model):
     """One saved version of a letter in one language; the newest version is the active one.
 
     Restoring an older version saves a new version with the old text, so the history is
@@ -48,7 +48,7 @@ class LetterTemplate(db.Model):
     note: Mapped[str] = mapped_column(String(500), default="")
 
 
-class OfficeSettings(db.Model):
+class OfficeSettings(Model):
     """Our own community and the sender, as the letters present them (a single row)."""
 
     __tablename__ = "office_settings"

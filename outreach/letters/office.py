@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from outreach.extensions import Session
 from outreach.letters.i18n import _
 from outreach.letters.models import DEFAULT_THEMES, OfficeSettings
 from outreach.pipeline import validation as v

@@ -18,8 +18,8 @@ from flask import current_app, has_app_context, has_request_context
 from jinja2 import Template
 from jinja2.exceptions import TemplateError
 from markupsafe import escape
-from sqlalchemy.orm import Session
 
+from outreach.extensions import Session
 from outreach.letters import context, office, sources
 from outreach.letters.i18n import _
 from outreach.letters.sources import LETTERS

@@ -11,8 +11,9 @@ from typing import Any
 import flask_mail
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
+from outreach.extensions import Session
 from outreach.letters import sources
 from outreach.letters.i18n import _
 from outreach.letters.models import LetterTemplate

@@ -20,9 +20,9 @@ from typing import Any
 from flask import current_app, has_app_context
 from jinja2 import Template
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from outreach import resources
+from outreach.extensions import Session
 from outreach.letters import sandbox
 from outreach.letters.models import LetterTemplate
 

@@ -12,8 +12,8 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from outreach.extensions import Session
 from outreach.letters import context, sandbox, sources
 from outreach.letters.i18n import _
 from outreach.letters.models import LetterTemplate

@@ -16,9 +16,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from outreach.clock import utcnow
+from outreach.extensions import Session
 from outreach.mailing.models import DELIVERED, PENDING, Batch, Letter, LetterStatus
 from outreach.mailing.outbox import new_message_id
 from outreach.mailing.sending import HeaderError, check_address, check_header

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.auth.models import User
 from outreach.clock import utcnow
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.pipeline.models import Municipality
 
 
@@ -71,7 +71,7 @@ STATUS_LABELS = {
 }
 
 
-class Batch(db.Model):
+class Batch(Model):
     """One confirmed send: a letter kind to the recipients chosen by ``filters``."""
 
     __tablename__ = "mail_batch"
@@ -90,7 +90,7 @@ class Batch(db.Model):
     user: Mapped[User | None] = relationship(lazy="joined")
 
 
-class Letter(db.Model):
+class Letter(Model):
     """One letter to one council: the rendered snapshot and its delivery state."""
 
     __tablename__ = "letter"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from outreach.extensions import Session
 from outreach.mailing.models import Letter
 from outreach.pipeline.timeline import TimelineEvent
 

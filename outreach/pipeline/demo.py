@@ -13,12 +13,11 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from outreach.auth.models import Role, User
 from outreach.auth.services import create_user
 from outreach.clock import travel, utcnow
-from outreach.extensions import db
+from outreach.extensions import Session, db
 from outreach.pipeline import services
 from outreach.pipeline.models import Municipality
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from flask import current_app
 from flask_login import current_user
-from sqlalchemy.orm import Session
+
+from outreach.extensions import Session
 
 
 @dataclass(frozen=True)

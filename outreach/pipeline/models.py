@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.auth.models import User
 from outreach.clock import utcnow
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.pipeline.stages import Stage
 
 
@@ -16,7 +16,7 @@ def split_codes(value: str | None) -> list[str]:
     return [part for part in (value or "").split(";") if part]
 
 
-class Municipality(db.Model):
+class Municipality(Model):
     """A candidate partner municipality."""
 
     __tablename__ = "municipality"
@@ -70,7 +70,7 @@ class Municipality(db.Model):
         return max(0, ((now or utcnow()) - self.stage_changed_at).days)
 
 
-class Contact(db.Model):
+class Contact(Model):
     """A person or office at a municipality; the primary one receives letters."""
 
     __tablename__ = "contact"
@@ -91,7 +91,7 @@ class Contact(db.Model):
     municipality: Mapped[Municipality] = relationship(back_populates="contacts")
 
 
-class StageChange(db.Model):
+class StageChange(Model):
     __tablename__ = "stage_change"
     __table_args__ = (Index("ix_stage_change_municipality_at", "municipality_id", "created_at"),)
 
@@ -106,7 +106,7 @@ class StageChange(db.Model):
     user: Mapped[User | None] = relationship(lazy="joined")
 
 
-class Note(db.Model):
+class Note(Model):
     __tablename__ = "note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,7 +120,7 @@ class Note(db.Model):
     user: Mapped[User | None] = relationship(lazy="joined")
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who changed what on a candidate: ``changes`` maps a field to ``[old, new]``."""
 
     __tablename__ = "audit_entry"

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, false, func, literal, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from outreach.auth.models import User
 from outreach.clock import utcnow
+from outreach.extensions import Session
 from outreach.pipeline import stages
 from outreach.pipeline.models import AuditEntry, Municipality, Note, StageChange
 from outreach.pipeline.stages import Stage

@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from sqlalchemy import DateTime, Integer, Text, bindparam, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import update as sa_update
-from sqlalchemy.orm import Session
 
 from outreach.clock import utcnow
+from outreach.extensions import Session
 from outreach.pipeline import stages
 from outreach.pipeline import validation as v
 from outreach.pipeline.models import AuditEntry, Contact, Municipality, Note, StageChange

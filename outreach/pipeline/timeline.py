@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy.orm import Session
+
+from outreach.extensions import Session
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from outreach.clock import utcnow
+from outreach.extensions import Session
 from outreach.pipeline import services, stages
 from outreach.pipeline import validation as v
 from outreach.pipeline.models import AuditEntry, Contact, Municipality, StageChange

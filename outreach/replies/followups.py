@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from outreach.extensions import Session
 from outreach.mailing.models import DELIVERED, PENDING, Letter, LetterStatus
 from outreach.pipeline.models import Municipality
 from outreach.pipeline.stages import Stage

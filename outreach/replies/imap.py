@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from outreach.clock import utcnow
+from outreach.extensions import Session
 from outreach.replies import parse as p
 from outreach.replies.models import MailboxState, ReplySource
 from outreach.replies.services import Outcome, receive

@@ -8,8 +8,8 @@ from typing import Any
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy.orm import Session
 
+from outreach.extensions import Session
 from outreach.pipeline.marks import Mark
 from outreach.replies import followups, services
 

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.clock import utcnow
-from outreach.extensions import db
+from outreach.extensions import Model
 from outreach.mailing.models import Letter
 from outreach.pipeline.models import Municipality
 
@@ -83,7 +83,7 @@ def describe_effects(effects: list[Any], *, translate: bool = False) -> str:
     return "; ".join(parts)
 
 
-class Reply(db.Model):
+class Reply(Model):
     """One incoming answer; ``municipality_id`` is empty while it waits unmatched."""
 
     __tablename__ = "reply"
@@ -152,7 +152,7 @@ class Reply(db.Model):
         }
 
 
-class MailboxState(db.Model):
+class MailboxState(Model):
     """Where reading a mailbox folder stopped: the folder's UIDVALIDITY and the last UID read."""
 
     __tablename__ = "mailbox_state"
@@ -164,7 +164,7 @@ class MailboxState(db.Model):
     checked_at: Mapped[datetime | None]
 
 
-class BouncedAddress(db.Model):
+class BouncedAddress(Model):
     """An address a letter could not be delivered to: the candidate needs a new one."""
 
     __tablename__ = "bounced_address"
@@ -180,7 +180,7 @@ class BouncedAddress(db.Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class FollowUpSettings(db.Model):
+class FollowUpSettings(Model):
     """When to remind a silent council: one row per letter kind that earns follow-ups."""
 
     __tablename__ = "followup_settings"

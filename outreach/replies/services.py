@@ -16,9 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from outreach.clock import utcnow
+from outreach.extensions import Session
 from outreach.mailing.models import CLAIMABLE, DELIVERED, Letter, LetterStatus
 from outreach.pipeline import services as pipeline
 from outreach.pipeline.models import Contact, Municipality
