@@ -72,7 +72,7 @@ class Timing:
 
 
 def fresh_database(tmp: Path, label: str) -> Any:
-    from outreach.scratch import scratch_database
+    from tests.support.scratch import scratch_database
 
     return scratch_database(f"outreach_bench_{label}", str(tmp / f"{label}.db"))
 
@@ -113,8 +113,8 @@ def populate(session: Any, candidates: int, changes: int, seed: int = 7) -> int:
                 "region": f"Region {number % 17}",
                 "population": rng.randint(2_000, 120_000),
                 "website": f"https://m{number}.example",
-                "languages": language,
-                "themes": ";".join(rng.sample(THEMES, rng.randint(1, 3))),
+                "languages": [language],
+                "themes": rng.sample(THEMES, rng.randint(1, 3)),
                 "source": "import",
                 "notes": "",
                 "do_not_contact": False,
@@ -137,7 +137,7 @@ def populate(session: Any, candidates: int, changes: int, seed: int = 7) -> int:
                 "name": f"Mayor of {row['name']}",
                 "role": "Mayor",
                 "email": f"mayor{row['id']}@m{row['id']}.example",
-                "language": row["languages"],
+                "language": row["languages"][0],
                 "gender": "",
                 "is_primary": True,
                 "created_at": row["created_at"],

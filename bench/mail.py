@@ -150,8 +150,8 @@ def seed(count: int) -> None:
             {
                 "name": f"Town {i}",
                 "country": countries[i % 5][0],
-                "languages": countries[i % 5][1],
-                "themes": "education;energy",
+                "languages": [countries[i % 5][1]],
+                "themes": ["education", "energy"],
                 "stage": "analysed",
             }
             for i in range(count)
@@ -180,7 +180,7 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="outreach-bench-")
     port = free_port()
     sink = subprocess.Popen([sys.executable, __file__, "--sink", str(port)])
-    from outreach.scratch import scratch_database
+    from tests.support.scratch import scratch_database
 
     with scratch_database("outreach_bench", os.path.join(folder, "bench.db")) as database:
         try:

@@ -27,7 +27,7 @@ from jinja2 import Environment  # noqa: E402
 
 from outreach.letters import office, sandbox, sources  # noqa: E402
 from outreach.letters.render import Renderer  # noqa: E402
-from outreach.pipeline.validation import THEMES  # noqa: E402
+from outreach.locales import THEMES  # noqa: E402
 
 COUNTRIES = {"pl": "PL", "de": "DE", "it": "IT", "lv": "LV", "lt": "LT", "fr": "FR", "en": "GB"}
 NAMES = ("Anna Nowak", "Jan Kowalski", "", "Maria Rossi", "Pierre Martin", "")
@@ -47,7 +47,7 @@ def candidates(count: int, languages: list[str]) -> list[tuple[dict, dict, str]]
             "region": "Region",
             "population": rng.choice([None, 5000 + i]),
             "website": f"https://town{i}.example",
-            "themes": rng.sample(THEMES, 4),
+            "themes": rng.sample(list(THEMES), 4),
         }
         contact = {
             "name": NAMES[i % len(NAMES)],

@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
-from flask_login import current_user
+from flask import Flask
+from sqlalchemy import event
 
-from outreach import resources
+from outreach import (
+    auth,
+    catcher,
+    demo,
+    devserver,
+    hooks,
+    letters,
+    mailing,
+    ops,
+    pipeline,
+    queue,
+    replies,
+    resources,
+    web,
+)
 from outreach.config import check_production, from_env
 from outreach.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
-
-#: Feature packages; each exposes ``init_app(app)``.
-FEATURES = ("auth", "pipeline", "catcher", "letters", "mailing", "replies", "queue", "ops")
-
-
-def _select_locale() -> str:
-    languages = ["en", "uk"]
-    if not has_request_context():
-        return "en"
-    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
-        return current_user.locale
-    chosen = session.get("locale")
-    if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or "en"
+from outreach.locales import choose_interface_language
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -47,7 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=choose_interface_language)
     mail.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app.config.get("REDIS_URL")))
     limiter.init_app(app)
@@ -55,15 +54,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
 
-    app.extensions["outreach_nav"] = []
-    app.extensions["outreach_timeline"] = []
-    for name in FEATURES:
-        importlib.import_module(f"outreach.{name}").init_app(app)
-
-    from outreach import web
-
+    # The features, each in its folder, plugging into the extension points (outreach.hooks).
+    hooks.init_app(app)
     web.init_app(app)
-
+    auth.init_app(app)
+    pipeline.init_app(app)
+    catcher.init_app(app)
+    letters.init_app(app)
+    mailing.init_app(app)
+    replies.init_app(app)
+    queue.init_app(app)
+    ops.init_app(app)
+    demo.init_app(app)
+    devserver.init_app(app)
     return app
 
 
@@ -81,8 +84,6 @@ def _lower(value: Any) -> Any:
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    from sqlalchemy import event
-
     with app.app_context():
         engine = db.engine
 

@@ -94,7 +94,6 @@ def from_env(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("OUTREACH_TIMEZONE", "Europe/Kyiv"),
-        "LANGUAGES": ["en", "uk"],
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }
 

@@ -20,18 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from redis import Redis
 from sqlalchemy import select
 
-from outreach.extensions import db
-
-DEMO_LOGINS = (
-    ("admin@outreach.example", "admin"),
-    ("coordinator@outreach.example", "coordinator"),
-    ("viewer@outreach.example", "viewer"),
-)
-DEMO_PASSWORD = "outreach-demo"
+from outreach.auth.models import User
+from outreach.demo import DEMO_PASSWORD, DEMO_USERS, load_demo_data
+from outreach.extensions import app_object, db
+from outreach.queue import embedded_socket, redis_url
 
 #: Seconds a child gets to stop after SIGTERM before it is killed.
 STOP_GRACE = 5.0
@@ -63,23 +61,14 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def migrate(app: Flask) -> None:
-    from flask_migrate import upgrade
-
     with app.app_context():
         upgrade()
 
 
 def load_demo_if_empty(app: Flask) -> bool:
     """Load the demo data when the database has no user accounts yet; True if loaded."""
-    from outreach.auth.models import User
-
     with app.app_context():
         if db.session.scalar(select(User.id).limit(1)) is not None:
-            return False
-        try:
-            from outreach.pipeline.demo import load_demo_data
-        except ImportError as exc:
-            click.secho(f"Demo data is not available ({exc}); starting empty.", fg="yellow")
             return False
         load_demo_data(db.session)
         db.session.commit()
@@ -87,10 +76,6 @@ def load_demo_if_empty(app: Flask) -> bool:
 
 
 def _embedded_redis_running(app: Flask) -> bool:
-    from redis import Redis
-
-    from outreach.queue import embedded_socket
-
     path = embedded_socket(app.instance_path)
     if not os.path.exists(path):
         return False
@@ -102,8 +87,6 @@ def _embedded_redis_running(app: Flask) -> bool:
 
 def start_redis(app: Flask) -> tuple[str, bool]:
     """Return the Redis URL and whether this call started the embedded server."""
-    from outreach.queue import redis_url
-
     if app.config.get("REDIS_URL"):
         return app.config["REDIS_URL"], False
     was_running = _embedded_redis_running(app)
@@ -111,8 +94,6 @@ def start_redis(app: Flask) -> tuple[str, bool]:
 
 
 def _stop_redis(url: str) -> None:
-    from redis import Redis
-
     # Shutting down closes the connection: an error here is the expected reply.
     with contextlib.suppress(Exception):
         Redis.from_url(url, socket_connect_timeout=2).shutdown(save=True)
@@ -252,10 +233,8 @@ def _supervise(children: list[Child], stopping: list[int]) -> int:
 
 
 def _has_demo_users(app: Flask) -> bool:
-    from outreach.auth.models import User
-
     with app.app_context():
-        found = db.session.scalar(select(User.id).where(User.email == DEMO_LOGINS[0][0]))
+        found = db.session.scalar(select(User.id).where(User.email == DEMO_USERS[0][0]))
         db.session.remove()
         db.engine.dispose()
     return found is not None
@@ -276,7 +255,7 @@ def _banner(
     click.echo("")
     if demo_logins:
         click.echo(f"  Demo logins (password: {DEMO_PASSWORD}):")
-        for email, role in DEMO_LOGINS:
+        for email, role, _name in DEMO_USERS:
             click.echo(f"    {email:<32} {role}")
     else:
         click.echo("  No accounts yet: outreach users create EMAIL --role admin")
@@ -303,6 +282,9 @@ def _banner(
 @with_appcontext
 def dev_command(port: int, host: str) -> None:
     """Migrate, load demo data once, and run the web app, a worker and the mail catcher."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    status = run(app, host, port)
+    status = run(app_object(), host, port)
     sys.exit(status)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(dev_command)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from flask import Flask, current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -38,3 +39,9 @@ else:
 #: What services take: a SQLAlchemy session, or ``db.session`` (the app context's scoped
 #: session, which stands for one).
 Session: TypeAlias = orm.Session | orm.scoped_session[Any]
+
+
+def app_object() -> Flask:
+    """The application behind ``current_app``, to hand to a worker, a thread or a process."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's method, absent from Flask's stubs
+    return app

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from outreach import locales
+from outreach.auth.models import Role
+from outreach.hooks import NavLink, hooks
 from outreach.pipeline import stages
-from outreach.pipeline.validation import country_name
 
 
 def flag(country: str) -> str:
@@ -25,12 +27,10 @@ def nav_items() -> list[tuple[str, str, bool]]:
 
     The current link is the longest one the request path starts with.
     """
-    from flask import current_app, request
-
     links = [
-        (url_for(endpoint), label)
-        for endpoint, label, role in current_app.extensions["outreach_nav"]
-        if current_user.is_authenticated and current_user.has_role(role)
+        (url_for(link.endpoint), str(link.label))
+        for link in hooks().nav
+        if current_user.is_authenticated and current_user.has_role(link.role)
     ]
     matches = [href for href, _label in links if request.path.startswith(href)]
     current = max(matches, key=len) if matches else None
@@ -38,8 +38,11 @@ def nav_items() -> list[tuple[str, str, bool]]:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["outreach_nav"].insert(0, ("pipeline.board", _l("Board"), "viewer"))
-    app.extensions["outreach_nav"].insert(1, ("pipeline.candidates", _l("Candidates"), "viewer"))
+    """Pages every feature shares; call first, so that the board leads the top bar."""
+    hooks(app).nav[:0] = [
+        NavLink("pipeline.board", _l("Board"), Role.VIEWER),
+        NavLink("pipeline.candidates", _l("Candidates"), Role.VIEWER),
+    ]
 
     @app.route("/")
     def index() -> Response:
@@ -65,6 +68,8 @@ def init_app(app: Flask) -> None:
         nav_items=nav_items,
         stage_order=stages.ORDER,
         stage_labels=stages.LABELS,
-        country_name=country_name,
+        country_name=locales.country_name,
+        theme_label=locales.theme_label,
+        other_interface_languages=locales.other_interface_languages,
     )
     app.jinja_env.filters["flag"] = flag

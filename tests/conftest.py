@@ -19,7 +19,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from outreach import create_app
 from outreach.extensions import db
-from outreach.scratch import scratch_database
+from tests.support.scratch import scratch_database
 
 PASSWORD = "correct-horse-battery"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from outreach.scratch import postgres_base, scratch_database
+from tests.support.scratch import postgres_base, scratch_database
 
 SIGNED = ("Dąbrowa", "Żyraków", "Olaine", "Casteltermini")
 

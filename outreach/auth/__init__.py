@@ -3,20 +3,21 @@
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from outreach.auth.cli import users_cli
+from outreach.auth.decorators import can
+from outreach.auth.models import Role, User
+from outreach.auth.routes import bp
 from outreach.extensions import db, login_manager
+from outreach.hooks import NavLink, hooks
+
+
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
 
 
 def init_app(app: Flask) -> None:
-    from outreach.auth.cli import users_cli
-    from outreach.auth.decorators import can
-    from outreach.auth.models import User
-    from outreach.auth.routes import bp
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id))
-
+    login_manager.user_loader(_load_user)
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
     app.jinja_env.globals["can"] = can
-    app.extensions["outreach_nav"].append(("auth.users", _l("Users"), "admin"))
+    hooks(app).nav.append(NavLink("auth.users", _l("Users"), Role.ADMIN))

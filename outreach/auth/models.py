@@ -32,7 +32,7 @@ class User(UserMixin, Model):
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(20), default=Role.VIEWER.value)
-    #: "en" or "uk" once the user chooses; empty: follow the browser's languages.
+    #: An interface language once the user chooses; empty: follow the browser's languages.
     locale: Mapped[str] = mapped_column(String(5), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,6 +11,7 @@ from outreach.auth.decorators import role_required
 from outreach.auth.forms import LoginForm, UserForm
 from outreach.auth.models import Role, User
 from outreach.extensions import db, limiter
+from outreach.locales import INTERFACE_LANGUAGES
 
 bp = Blueprint("auth", __name__)
 
@@ -49,7 +50,7 @@ def logout() -> Response:
 
 @bp.route("/locale/<code>", methods=["POST"])
 def set_locale(code: str) -> Response:
-    if code not in ("en", "uk"):
+    if code not in INTERFACE_LANGUAGES:
         abort(400)
     session["locale"] = code
     if current_user.is_authenticated:

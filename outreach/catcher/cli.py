@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
+
+from outreach.catcher.server import serve
+from outreach.extensions import app_object
 
 
 @click.command("mailcatcher")
@@ -13,9 +15,7 @@ from flask.cli import with_appcontext
 @with_appcontext
 def mailcatcher_command(host: str, port: int | None) -> None:
     """Run the built-in mail catcher: an SMTP server that keeps every message it receives."""
-    from outreach.catcher.server import serve
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_object()
     port = port if port is not None else int(app.config["MAIL_CATCHER_PORT"])
     click.echo(f"Mail catcher listening on {host}:{port}; press Ctrl-C to stop.")
     serve(app, host, port)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TextIO
 
 import click
 from flask.cli import AppGroup
 
 from outreach.extensions import db
-from outreach.letters import services, sources, versions
+from outreach.letters import kinds, services, versions
+from outreach.letters.kinds import LetterKind
 from outreach.letters.render import RenderError, render_letter
 
 templates_cli = AppGroup("templates", help="Letter templates: shipped files and saved versions.")
@@ -32,13 +34,13 @@ def list_command(as_json: bool) -> None:
 
 
 @templates_cli.command("set")
-@click.argument("letter")
+@click.argument("letter", type=kinds.CHOICE)
 @click.argument("language")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--note", default="", help="What changed (kept in the history).")
-def set_command(letter: str, language: str, file: click.File, note: str) -> None:
+def set_command(letter: LetterKind, language: str, file: TextIO, note: str) -> None:
     """Store FILE (subject, text and html blocks) as the next version of LETTER in LANGUAGE."""
-    text = file.read()  # type: ignore[attr-defined]
+    text = file.read()
     try:
         row = versions.save_version(db.session, letter, language.lower(), text, None, note=note)
     except versions.TemplateInvalid as exc:
@@ -52,13 +54,13 @@ def set_command(letter: str, language: str, file: click.File, note: str) -> None
 
 @letters_cli.command("preview")
 @click.argument("candidate_id", type=int)
-@click.option("--letter", required=True, help="Letter kind, e.g. proposal or follow_up.")
+@click.option("--letter", required=True, type=kinds.CHOICE, help="The letter kind.")
 @click.option("--language", default=None, help="Render in this language instead of choosing.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def preview_command(candidate_id: int, letter: str, language: str | None, as_json: bool) -> None:
+def preview_command(
+    candidate_id: int, letter: LetterKind, language: str | None, as_json: bool
+) -> None:
     """Render LETTER for a candidate and print the chosen language, subject and bodies."""
-    if not sources.is_known(letter):
-        raise click.BadParameter(f"unknown letter {letter!r}", param_hint="--letter")
     try:
         rendered = render_letter(db.session, candidate_id, letter, language)
     except (RenderError, ValueError) as exc:

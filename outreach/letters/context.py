@@ -7,13 +7,10 @@ database while a template renders. The documented variables (shown on the editin
 
 from __future__ import annotations
 
-from datetime import date
-from functools import lru_cache
+from datetime import UTC, date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.core import UnknownLocaleError
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
@@ -21,6 +18,7 @@ from babel.numbers import format_decimal
 from outreach.clock import utcnow
 from outreach.letters.salutations import salutation
 from outreach.letters.sandbox import Section
+from outreach.locales import country_name, letter_theme_labels, locale
 
 #: The documented template variables with an example value each (the editing page lists them).
 VARIABLES: tuple[tuple[str, str], ...] = (
@@ -55,26 +53,12 @@ VARIABLES: tuple[tuple[str, str], ...] = (
 TOP_LEVEL = frozenset(name.split(".")[0] for name, _example in VARIABLES)
 
 
-@lru_cache(maxsize=64)
-def _locale(language: str) -> Locale:
-    try:
-        return Locale.parse(language)
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse("en")
-
-
-def country_name(country: str, language: str) -> str:
-    return _locale(language).territories.get(country, country)
-
-
 def natural_list(items: list[str], language: str) -> str:
-    return format_list(items, locale=_locale(language)) if items else ""
+    return format_list(items, locale=locale(language)) if items else ""
 
 
 def today(timezone: str = "Europe/Kyiv") -> date:
     """Today's date at the office (the clock is naive UTC)."""
-    from datetime import UTC
-
     return utcnow().replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).date()
 
 
@@ -82,34 +66,22 @@ def number(value: int | None, language: str) -> str | None:
     """A whole number as the letter's language writes it ("40 000", "40.000", "40,000")."""
     if value is None:
         return None
-    return format_decimal(value, locale=_locale(language))
+    return format_decimal(value, locale=locale(language))
 
 
 def long_date(day: date, language: str) -> str:
-    return format_date(day, format="long", locale=_locale(language))
-
-
-def theme_labels(slugs: list[str], language: str, labels: dict[str, dict[str, str]]) -> list[str]:
-    """Theme labels in ``language`` (English, then the slug, when a label is missing)."""
-    out = []
-    for slug in slugs:
-        names = labels.get(slug, {})
-        out.append(names.get(language) or names.get("en") or slug.replace("-", " "))
-    return out
+    return format_date(day, format="long", locale=locale(language))
 
 
 class LanguageData:
     """What stays the same for every letter in one language: date, our community, themes."""
 
-    def __init__(
-        self, language: str, settings: dict[str, Any], labels: dict[str, dict[str, str]], day: date
-    ) -> None:
+    def __init__(self, language: str, settings: dict[str, Any], day: date) -> None:
         self.language = language
-        self.labels = labels
         self.date = long_date(day, language)
         our_themes = list(settings["themes"])
         self.our_theme_set = set(our_themes)
-        our_labels = theme_labels(our_themes, language, labels)
+        our_labels = letter_theme_labels(our_themes, language)
         self.us = Section(
             "us",
             name=settings["name"],
@@ -131,7 +103,7 @@ class LanguageData:
         key = tuple(s for s in slugs if s in self.our_theme_set)
         found = self._shared.get(key)
         if found is None:
-            labels = theme_labels(list(key), self.language, self.labels)
+            labels = letter_theme_labels(list(key), self.language)
             found = (labels, natural_list(labels, self.language))
             self._shared[key] = found
         return found
@@ -164,7 +136,7 @@ def build(
             region=candidate.get("region") or "",
             population=number(candidate.get("population"), language),
             website=candidate.get("website") or "",
-            themes=theme_labels(slugs, language, data.labels),
+            themes=letter_theme_labels(slugs, language),
         ),
         "contact": Section(
             "contact",
@@ -181,9 +153,6 @@ def build(
 
 def candidate_data(municipality: Any) -> dict[str, Any]:
     """Plain values of a Municipality (or anything with the same attributes)."""
-    themes = municipality.themes
-    if isinstance(themes, str):
-        themes = [t for t in themes.split(";") if t]
     return {
         "id": getattr(municipality, "id", None),
         "name": municipality.name,
@@ -192,8 +161,8 @@ def candidate_data(municipality: Any) -> dict[str, Any]:
         "region": municipality.region or "",
         "population": municipality.population,
         "website": municipality.website or "",
-        "themes": list(themes or []),
-        "languages": [c for c in (municipality.languages or "").split(";") if c],
+        "themes": list(municipality.themes or []),
+        "languages": list(municipality.languages or []),
     }
 
 

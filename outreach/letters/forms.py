@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from outreach.pipeline.forms import theme_choices
+from outreach.locales import theme_choices
 
 
 class SettingsForm(FlaskForm):

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from outreach.extensions import Session
+from outreach.letters import sources
 from outreach.letters.i18n import _
 from outreach.letters.models import DEFAULT_THEMES, OfficeSettings
 from outreach.pipeline import validation as v
@@ -59,8 +60,6 @@ def values(session: Session) -> dict[str, Any]:
 
 def clean(data: dict[str, Any]) -> dict[str, Any]:
     """Validate settings; raise :class:`Invalid` mapping each bad field to its message."""
-    from outreach.letters import sources
-
     cleaners = {
         "name": lambda x: v.clean_text("name", x, required=True),
         "name_local": lambda x: v.clean_text("name_local", x),
@@ -71,8 +70,8 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
         "signatory_title": lambda x: v.clean_text("signatory_title", x, required=True),
         "sender_email": lambda x: v.clean_email(x, field="sender_email"),
         "sender_phone": _phone,
-        "themes": lambda x: [t for t in v.clean_themes(x).split(";") if t],
-        "fallback_language": lambda x: _fallback(x, sources),
+        "themes": v.clean_themes,
+        "fallback_language": _fallback,
     }
     return clean_fields({k: data[k] for k in FIELDS if k in data}, cleaners)
 
@@ -91,7 +90,7 @@ def _phone(value: Any) -> str:
     return text
 
 
-def _fallback(value: Any, sources: Any) -> str:
+def _fallback(value: Any) -> str:
     code = v.clean_language("fallback_language", value) or "en"
     if not any(lang == code for _letter, lang in sources.shipped()):
         raise v.FieldError(

@@ -1,7 +1,7 @@
-"""Rendering letters: the language chain, the sandboxed templates, the caps.
+"""Rendering letters: the sandboxed templates, the caps.
 
-The public API used by the mailing queue: :data:`LETTERS`, :class:`RenderedLetter`,
-:class:`RenderError`, :func:`choose_language`, :class:`Renderer`, :func:`render_letter`.
+The public API used by the mailing queue: :class:`RenderedLetter`, :class:`RenderError`,
+:class:`Renderer`, :func:`render_letter`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from babel import Locale
-from babel.core import UnknownLocaleError
-from babel.lists import format_list
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, has_app_context
 from jinja2 import Template
 from jinja2.exceptions import TemplateError
 from markupsafe import escape
@@ -22,18 +19,10 @@ from markupsafe import escape
 from outreach.extensions import Session
 from outreach.letters import context, office, sources
 from outreach.letters.i18n import _
-from outreach.letters.sources import LETTERS
-from outreach.pipeline.validation import official_languages
-
-__all__ = [
-    "LETTERS",
-    "RenderError",
-    "RenderedLetter",
-    "Renderer",
-    "choose_language",
-    "language_name",
-    "render_letter",
-]
+from outreach.letters.kinds import LetterKind
+from outreach.letters.language_choice import LanguageChoice, NoTemplate, choose_language
+from outreach.locales import language_name
+from outreach.pipeline.models import Contact, Municipality
 
 #: Largest subject, text body or HTML body one letter may have (characters).
 MAX_PART_CHARS = 200_000
@@ -57,7 +46,7 @@ _DOCUMENT = (
 
 @dataclass(frozen=True)
 class RenderedLetter:
-    letter: str
+    letter: LetterKind
     language: str
     reason: str
     subject: str
@@ -74,97 +63,6 @@ class RenderError(ValueError):
     def __init__(self, message: str, candidate_id: int | None = None) -> None:
         super().__init__(message)
         self.candidate_id = candidate_id
-
-
-def _ui_locale() -> str:
-    if has_request_context():
-        from flask_babel import get_locale
-
-        return str(get_locale() or "en")
-    return "en"
-
-
-def language_name(code: str, locale: str | None = None) -> str:
-    """The language's name in the interface language ("Latvian"), from CLDR."""
-    try:
-        name = Locale.parse(code).get_display_name(locale or _ui_locale()) or code
-    except (UnknownLocaleError, ValueError):
-        return code
-    return name[:1].upper() + name[1:]
-
-
-def _language_list(codes: list[str], locale: str) -> str:
-    return format_list([language_name(c, locale) for c in codes], style="or", locale=locale)
-
-
-def _codes(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip().lower() for part in value.replace(",", ";").split(";") if part.strip()]
-    return [str(part).lower() for part in value]
-
-
-def choose_language(
-    municipality: Any,
-    contact: Any,
-    letter: str,
-    available: set[str] | None = None,
-    fallback: str = "en",
-) -> tuple[str, str]:
-    """(language code, reason). The one place the language of a letter is decided.
-
-    Order: the contact's language, the municipality's first language, an official language
-    of its country (CLDR, most spoken first), the configured fallback; the first with a
-    template for ``letter`` wins. The reason names the language and why, and which preferred
-    languages had no template ("English: no Estonian template").
-    """
-    if available is None:
-        available = sources.languages(letter)
-    ui = _ui_locale()
-    contact_language = (getattr(contact, "language", "") or "") if contact is not None else ""
-    if isinstance(contact, dict):
-        contact_language = contact.get("language") or ""
-    first = _codes(
-        municipality.get("languages")
-        if isinstance(municipality, dict)
-        else getattr(municipality, "languages", "")
-    )[:1]
-    country = (
-        municipality.get("country") if isinstance(municipality, dict) else municipality.country
-    )
-    steps: list[tuple[str, str]] = []
-    if contact_language:
-        steps.append((contact_language.lower(), _("the contact's language")))
-    if first:
-        steps.append((first[0], _("the municipality's first language")))
-    country_name = context.country_name(country or "", ui)
-    for code in official_languages(country or ""):
-        steps.append((code, _("an official language of %(country)s", country=country_name)))
-    missing: list[str] = []
-    for code, why in steps:
-        if code in available:
-            reason = f"{language_name(code, ui)}: {why}"
-            if missing:
-                reason += " (" + _no_template(missing, ui) + ")"
-            return code, reason
-        if code not in missing:
-            missing.append(code)
-    if fallback not in available:
-        raise RenderError(
-            _(
-                "no %(letter)s template in %(languages)s, nor in the fallback language",
-                letter=letter,
-                languages=_language_list(missing + [fallback], ui),
-            )
-        )
-    if missing:
-        return fallback, f"{language_name(fallback, ui)}: {_no_template(missing, ui)}"
-    return fallback, f"{language_name(fallback, ui)}: " + _("the default language")
-
-
-def _no_template(codes: list[str], ui: str) -> str:
-    return _("no %(languages)s template", languages=_language_list(codes, ui))
 
 
 def _line_of(exc: BaseException) -> int | None:
@@ -198,29 +96,26 @@ class Renderer:
     """Renders one letter kind for many candidates.
 
     Templates are compiled once per process and cached by (letter, language, version);
-    settings, theme labels and the date are read once per Renderer. A Renderer belongs to
+    settings and the date are read once per Renderer. A Renderer belongs to
     one thread and one session; make a new one per batch.
     """
 
     def __init__(
         self,
         session: Session | None,
-        letter: str,
+        letter: LetterKind | str,
         *,
         settings: dict[str, Any] | None = None,
         day: date | None = None,
     ) -> None:
-        if not sources.is_known(letter):
-            raise ValueError(f"unknown letter {letter!r} (one of: {', '.join(LETTERS)})")
         self.session = session
-        self.letter = letter
-        self.available = sources.languages(letter, session)
+        self.letter = LetterKind(letter)
+        self.available = sources.languages(self.letter, session)
         if not self.available:
             raise ValueError(f"there is no template for the letter {letter!r}")
         if settings is None:
             settings = office.values(session) if session is not None else office.defaults()
         self.settings = settings
-        self.labels = sources.themes()
         timezone = (
             current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Europe/Kyiv")
             if has_app_context()
@@ -231,16 +126,20 @@ class Renderer:
         self._data: dict[str, context.LanguageData] = {}
         self._compiled: dict[str, sources.Compiled] = {}
 
-    def language_for(self, municipality: Any, contact: Any = None) -> tuple[str, str]:
-        if contact is None and not isinstance(municipality, dict):
-            contact = getattr(municipality, "primary_contact", None)
-        return choose_language(
-            municipality,
-            contact,
-            self.letter,
-            self.available,
-            fallback=self.settings.get("fallback_language") or "en",
-        )
+    def language_for(self, municipality: Municipality, contact: Contact | None) -> LanguageChoice:
+        """The language this letter is written in for a recipient (see
+        :mod:`outreach.letters.language_choice`); raises :class:`RenderError` when none has a
+        template."""
+        try:
+            return choose_language(
+                municipality,
+                contact,
+                self.letter,
+                self.available,
+                fallback=self.settings.get("fallback_language") or "en",
+            )
+        except NoTemplate as exc:
+            raise RenderError(str(exc), municipality.id) from exc
 
     def source(self, language: str) -> sources.Source:
         found = self._sources.get(language)
@@ -267,11 +166,14 @@ class Renderer:
         self.available = self.available | {source.language}
 
     def render(
-        self, municipality: Any, contact: Any = None, language: str | None = None
+        self,
+        municipality: Municipality,
+        contact: Contact | None = None,
+        language: str | None = None,
     ) -> RenderedLetter:
         """Render for a Municipality (and a Contact, default its primary contact)."""
         if contact is None:
-            contact = getattr(municipality, "primary_contact", None)
+            contact = municipality.primary_contact
         candidate = context.candidate_data(municipality)
         if language:
             if language not in self.available:
@@ -287,7 +189,8 @@ class Renderer:
             reason = f"{language_name(language)}: " + _("chosen by hand")
         else:
             try:
-                language, reason = self.language_for(municipality, contact)
+                choice = self.language_for(municipality, contact)
+                language, reason = choice.language, choice.reason
             except RenderError as exc:
                 raise RenderError(f"{candidate_label(candidate)}: {exc}", candidate["id"]) from exc
         return self.render_data(candidate, context.contact_data(contact), language, reason)
@@ -321,7 +224,7 @@ class Renderer:
         """The template context for plain candidate and contact values in ``language``."""
         data = self._data.get(language)
         if data is None:
-            data = context.LanguageData(language, self.settings, self.labels, self.day)
+            data = context.LanguageData(language, self.settings, self.day)
             self._data[language] = data
         return context.build(data, candidate, contact)
 
@@ -391,11 +294,9 @@ def _blocks(template: Template, values: dict[str, Any], names: tuple[str, ...]) 
 
 
 def render_letter(
-    session: Session, municipality_id: int, letter: str, language: str | None = None
+    session: Session, municipality_id: int, letter: LetterKind, language: str | None = None
 ) -> RenderedLetter:
     """One letter for one candidate (its primary contact)."""
-    from outreach.pipeline.models import Municipality
-
     municipality = session.get(Municipality, municipality_id)
     if municipality is None:
         raise RenderError(f"candidate {municipality_id} does not exist", municipality_id)

@@ -22,39 +22,44 @@ from werkzeug.wrappers import Response
 from outreach.auth.decorators import role_required
 from outreach.auth.models import Role
 from outreach.extensions import db
-from outreach.letters import context, office, services, sources, versions
+from outreach.letters import context, kinds, office, services, sources, versions
 from outreach.letters.forms import SettingsForm, TemplateForm
-from outreach.letters.render import Renderer, RenderError, language_name
+from outreach.letters.kinds import LetterKind
+from outreach.letters.render import Renderer, RenderError
+from outreach.locales import LANGUAGES, language_name
 from outreach.pipeline.models import Municipality
 from outreach.pipeline.services import Invalid
 from outreach.pipeline.stages import Stage
-from outreach.pipeline.validation import LANGUAGE_CODES
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
 #: The CSP of a rendered letter shown in the preview frame: no scripts, no requests.
 LETTER_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-#: Who usually receives each letter, for the language summary on the preview page.
-SUMMARY_STAGE = {"proposal": Stage.ANALYSED.value, "follow_up": Stage.LETTER_SENT.value}
 
 
-def _letter_arg(value: str | None) -> str:
-    names = sources.letters(db.session)
-    return value if value in names else names[0]
+def _letter_arg(value: str | None) -> LetterKind:
+    try:
+        return kinds.parse(value)
+    except ValueError:
+        return list(LetterKind)[0]
 
 
-def _template_key(letter: str, language: str) -> tuple[str, str]:
+def _template_key(letter: str, language: str) -> tuple[LetterKind, str]:
     """Refuse anything but a known letter and a known language code (never a path)."""
-    if not sources.is_known(letter) or language not in LANGUAGE_CODES:
+    try:
+        kind = kinds.parse(letter)
+    except ValueError:
         abort(404)
-    return letter, language
+    if not sources.is_language(language) or language not in LANGUAGES:
+        abort(404)
+    return kind, language
 
 
 def _candidates() -> list[Municipality]:
     return list(db.session.scalars(select(Municipality).order_by(Municipality.name).limit(1000)))
 
 
-def _render(letter: str, candidate_id: int | None, language: str | None) -> dict[str, Any]:
+def _render(letter: LetterKind, candidate_id: int | None, language: str | None) -> dict[str, Any]:
     """The rendered letter (or the error) for the preview page and the raw frame."""
     result: dict[str, Any] = {"rendered": None, "error": None, "candidate": None}
     if candidate_id is None:
@@ -79,7 +84,8 @@ def preview() -> str:
     candidate_id = request.args.get("candidate", type=int)
     language = request.args.get("language") or None
     result = _render(letter, candidate_id, language)
-    stage = request.args.get("stage") or SUMMARY_STAGE.get(letter, Stage.ANALYSED.value)
+    # Who usually receives the letter, for the language summary.
+    stage = request.args.get("stage") or letter.stages[0].value
     if stage not in {s.value for s in Stage}:
         stage = Stage.ANALYSED.value
     ids = list(db.session.scalars(select(Municipality.id).where(Municipality.stage == stage)))
@@ -91,7 +97,7 @@ def preview() -> str:
         summary_error = str(exc)
     return render_template(
         "letters/preview.html",
-        letters=sources.letters(db.session),
+        letters=list(LetterKind),
         letter=letter,
         candidates=_candidates(),
         candidate_id=candidate_id,

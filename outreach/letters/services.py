@@ -16,8 +16,10 @@ from sqlalchemy.orm import selectinload
 from outreach.extensions import Session
 from outreach.letters import sources
 from outreach.letters.i18n import _
+from outreach.letters.kinds import LetterKind
 from outreach.letters.models import LetterTemplate
-from outreach.letters.render import RenderedLetter, Renderer, RenderError, language_name
+from outreach.letters.render import RenderedLetter, Renderer, RenderError
+from outreach.locales import language_name
 from outreach.pipeline.models import Municipality
 
 _CHUNK = 500
@@ -78,7 +80,7 @@ def template_table(session: Session) -> list[TemplateEntry]:
             )
         else:
             entries.append(TemplateEntry(letter, language, 0, "file", None, True, 0))
-    order = {name: i for i, name in enumerate(sources.letters(session))}
+    order = {kind.value: i for i, kind in enumerate(LetterKind)}
     entries.sort(key=lambda e: (order.get(e.letter, 99), e.letter, e.language))
     return entries
 
@@ -98,42 +100,30 @@ def _municipalities(session: Session, ids: list[int]) -> list[Municipality]:
     return found
 
 
-def language_summary(session: Session, municipality_ids: list[int], letter: str) -> dict[str, Any]:
+def language_summary(
+    session: Session, municipality_ids: list[int], letter: LetterKind
+) -> dict[str, Any]:
     """How many recipients get each language, and who falls back (and why).
 
     Returns ``{language: count, ..., "fallbacks": [(id, name, reason), ...]}``. A recipient
-    falls back when its preferred language (the contact's, else the municipality's first,
-    else its country's first official language) has no template; a recipient for whom no
-    template exists at all is listed with the error as its reason and not counted.
+    falls back when its preferred language has no template; a recipient for whom no template
+    exists at all is listed with the error as its reason and not counted.
     """
     renderer = Renderer(session, letter)
     counts: Counter[str] = Counter()
     fallbacks: list[tuple[int, str, str]] = []
     for municipality in _municipalities(session, list(municipality_ids)):
-        contact = municipality.primary_contact
         try:
-            language, reason = renderer.language_for(municipality, contact)
+            choice = renderer.language_for(municipality, municipality.primary_contact)
         except RenderError as exc:
             fallbacks.append((municipality.id, municipality.name, str(exc)))
             continue
-        counts[language] += 1
-        if preferred_language(municipality, contact) != language:
-            fallbacks.append((municipality.id, municipality.name, reason))
+        counts[choice.language] += 1
+        if choice.fallback:
+            fallbacks.append((municipality.id, municipality.name, choice.reason))
     summary: dict[str, Any] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     summary["fallbacks"] = fallbacks
     return summary
-
-
-def preferred_language(municipality: Municipality, contact: Any) -> str | None:
-    """The language a recipient would ideally get, before checking for templates."""
-    from outreach.pipeline.validation import official_languages
-
-    if contact is not None and contact.language:
-        return contact.language
-    if municipality.language_list:
-        return municipality.language_list[0]
-    official = official_languages(municipality.country)
-    return official[0] if official else None
 
 
 class _TimedConnection(flask_mail.Connection):

@@ -10,7 +10,6 @@ a user.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import threading
@@ -24,19 +23,16 @@ from sqlalchemy import func, select
 from outreach import resources
 from outreach.extensions import Session
 from outreach.letters import sandbox
+from outreach.letters.kinds import LetterKind
 from outreach.letters.models import LetterTemplate
 
-#: Letter kinds the application ships templates for.
-LETTERS: tuple[str, ...] = ("proposal", "follow_up")
 #: The blocks every letter template defines.
 BLOCKS: tuple[str, ...] = ("subject", "text", "html")
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _EXTENSION = ".j2"
 
 _lock = threading.Lock()
-_scans: dict[str, dict[tuple[str, str], str]] = {}
-_themes: dict[str, dict[str, dict[str, str]]] = {}
+_scans: dict[str, dict[tuple[LetterKind, str], str]] = {}
 _compiled: dict[tuple[str, str, int, str], Compiled] = {}
 
 
@@ -52,7 +48,7 @@ class Compiled:
 class Source:
     """The active text of one letter in one language."""
 
-    letter: str
+    letter: LetterKind
     language: str
     version: int  # 0 = shipped file
     version_id: int | None
@@ -71,7 +67,7 @@ def folder() -> str:
     return str(resources.letters_dir())
 
 
-def shipped(path: str | None = None) -> dict[tuple[str, str], str]:
+def shipped(path: str | None = None) -> dict[tuple[LetterKind, str], str]:
     """``{(letter, language): file text}`` for every shipped template (scanned once)."""
     root = path or folder()
     found = _scans.get(root)
@@ -80,9 +76,9 @@ def shipped(path: str | None = None) -> dict[tuple[str, str], str]:
     with _lock:
         found = {}
         if os.path.isdir(root):
-            for letter in sorted(os.listdir(root)):
+            for letter in LetterKind:
                 sub = os.path.join(root, letter)
-                if not (_NAME.match(letter) and os.path.isdir(sub)):
+                if not os.path.isdir(sub):
                     continue
                 for filename in sorted(os.listdir(sub)):
                     language, ext = os.path.splitext(filename)
@@ -93,36 +89,14 @@ def shipped(path: str | None = None) -> dict[tuple[str, str], str]:
     return found
 
 
-def themes(path: str | None = None) -> dict[str, dict[str, str]]:
-    """Theme slug to ``{language: label}``, from ``themes.json`` next to the letters."""
-    root = path or folder()
-    found = _themes.get(root)
-    if found is None:
-        file = os.path.join(root, "themes.json")
-        found = {}
-        if os.path.exists(file):
-            with open(file, encoding="utf-8") as fh:
-                found = json.load(fh)
-        _themes[root] = found
-    return found
-
-
 def reset() -> None:
     """Forget scanned files and compiled templates (after files changed on disk)."""
     with _lock:
         _scans.clear()
-        _themes.clear()
         _compiled.clear()
 
 
-def letters(session: Session | None = None) -> list[str]:
-    names = set(LETTERS) | {letter for letter, _lang in shipped()}
-    if session is not None:
-        names |= set(session.scalars(select(LetterTemplate.letter).distinct()))
-    return sorted(names, key=lambda n: (LETTERS.index(n) if n in LETTERS else len(LETTERS), n))
-
-
-def languages(letter: str, session: Session | None = None) -> set[str]:
+def languages(letter: LetterKind, session: Session | None = None) -> set[str]:
     """Languages with a template for ``letter`` (shipped, or saved in the database)."""
     found = {lang for name, lang in shipped() if name == letter}
     if session is not None:
@@ -134,16 +108,12 @@ def languages(letter: str, session: Session | None = None) -> set[str]:
     return found
 
 
-def is_known(letter: str, language: str | None = None) -> bool:
-    """Whether ``letter`` (and ``language``) are names the application knows, not user text."""
-    if not _NAME.match(letter or ""):
-        return False
-    if language is None:
-        return letter in LETTERS or any(name == letter for name, _lang in shipped())
-    return bool(_LANGUAGE.match(language or ""))
+def is_language(code: str) -> bool:
+    """Whether ``code`` has the shape of a template's language (never a path)."""
+    return bool(_LANGUAGE.match(code or ""))
 
 
-def active(session: Session, letter: str, language: str) -> Source | None:
+def active(session: Session, letter: LetterKind, language: str) -> Source | None:
     """The text that letters in this language are rendered from: newest saved version, or file."""
     row = session.scalars(
         select(LetterTemplate)
@@ -156,7 +126,7 @@ def active(session: Session, letter: str, language: str) -> Source | None:
     return file_source(letter, language)
 
 
-def file_source(letter: str, language: str) -> Source | None:
+def file_source(letter: LetterKind, language: str) -> Source | None:
     text = shipped().get((letter, language))
     return None if text is None else Source(letter, language, 0, None, text)
 
@@ -165,7 +135,7 @@ def by_id(session: Session, version_id: int) -> LetterTemplate | None:
     return session.get(LetterTemplate, version_id)
 
 
-def history(session: Session, letter: str, language: str) -> list[LetterTemplate]:
+def history(session: Session, letter: LetterKind, language: str) -> list[LetterTemplate]:
     return list(
         session.scalars(
             select(LetterTemplate)
@@ -175,7 +145,7 @@ def history(session: Session, letter: str, language: str) -> list[LetterTemplate
     )
 
 
-def next_version(session: Session, letter: str, language: str) -> int:
+def next_version(session: Session, letter: LetterKind, language: str) -> int:
     current = session.scalar(
         select(func.max(LetterTemplate.version)).where(
             LetterTemplate.letter == letter, LetterTemplate.language == language

@@ -14,12 +14,13 @@ from jinja2.exceptions import SecurityError
 from sqlalchemy import select
 
 from outreach.extensions import Session
-from outreach.letters import context, sandbox, sources
+from outreach.letters import context, kinds, sandbox, sources
 from outreach.letters.i18n import _
+from outreach.letters.kinds import LetterKind
 from outreach.letters.models import LetterTemplate
 from outreach.letters.render import MAX_SECONDS, Renderer, RenderError
+from outreach.locales import LANGUAGES
 from outreach.pipeline.models import Municipality
-from outreach.pipeline.validation import LANGUAGE_CODES
 
 #: Longest template text accepted (characters).
 MAX_SOURCE_CHARS = 100_000
@@ -97,7 +98,7 @@ def static_problems(text: str) -> list[str]:
     return messages
 
 
-def trial_problems(session: Session, letter: str, language: str, text: str) -> list[str]:
+def trial_problems(session: Session, letter: LetterKind, language: str, text: str) -> list[str]:
     """Render ``text`` for up to five real candidates and the sample; the failures."""
     renderer = Renderer(session, letter)
     if not renderer.settings.get("signatory_name"):
@@ -131,18 +132,23 @@ def trial_problems(session: Session, letter: str, language: str, text: str) -> l
     return messages
 
 
-def check(session: Session, letter: str, language: str, text: str) -> None:
-    """Raise :class:`TemplateInvalid` unless ``text`` may be stored for letter/language."""
-    if not sources.is_known(letter):
-        raise TemplateInvalid([_("unknown letter %(letter)s", letter=repr(letter))])
-    if not sources.is_known(letter, language) or language not in LANGUAGE_CODES:
+def check(session: Session, letter: LetterKind | str, language: str, text: str) -> LetterKind:
+    """The letter kind, unless ``text`` may not be stored for letter/language: then raise
+    :class:`TemplateInvalid`. A letter and language are checked here too, as they become
+    stored names."""
+    try:
+        kind = kinds.parse(letter)
+    except ValueError as exc:
+        raise TemplateInvalid([str(exc)]) from None
+    if not sources.is_language(language) or language not in LANGUAGES:
         raise TemplateInvalid([_("unknown language code %(code)s", code=repr(language))])
     messages = static_problems(text)
     if messages:
         raise TemplateInvalid(messages)
-    messages = trial_problems(session, letter, language, text)
+    messages = trial_problems(session, kind, language, text)
     if messages:
         raise TemplateInvalid(messages)
+    return kind
 
 
 def normalise(text: str) -> str:
@@ -151,7 +157,7 @@ def normalise(text: str) -> str:
 
 def save_version(
     session: Session,
-    letter: str,
+    letter: LetterKind | str,
     language: str,
     source: str,
     user_id: int | None,
@@ -159,11 +165,11 @@ def save_version(
 ) -> LetterTemplate:
     """Store ``source`` as the next version of letter/language after every check; flushes."""
     text = normalise(source)
-    check(session, letter, language, text)
+    kind = check(session, letter, language, text)
     row = LetterTemplate(
-        letter=letter,
+        letter=kind.value,
         language=language,
-        version=sources.next_version(session, letter, language),
+        version=sources.next_version(session, kind, language),
         source=text,
         created_by=user_id,
         note=note[:500],
@@ -189,7 +195,7 @@ def restore_version(session: Session, version_id: int, user_id: int | None) -> L
 
 
 def restore_file(
-    session: Session, letter: str, language: str, user_id: int | None
+    session: Session, letter: LetterKind, language: str, user_id: int | None
 ) -> LetterTemplate:
     """Make the shipped file's text current again (saved as the newest version)."""
     source = sources.file_source(letter, language)

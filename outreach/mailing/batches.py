@@ -15,24 +15,18 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from outreach.clock import utcnow
 from outreach.extensions import Session
+from outreach.letters.kinds import LetterKind
+from outreach.letters.language_choice import LanguageChoice
+from outreach.letters.render import Renderer, RenderError
 from outreach.mailing.models import DELIVERED, PENDING, Batch, Letter, LetterStatus
 from outreach.mailing.outbox import new_message_id
 from outreach.mailing.sending import HeaderError, check_address, check_header
 from outreach.pipeline.models import Contact, Municipality
-from outreach.pipeline.stages import Stage
-from outreach.pipeline.validation import official_languages
-
-#: The stages a letter kind is written for; other kinds go to any open stage.
-ELIGIBLE_STAGES: dict[str, tuple[str, ...]] = {
-    "proposal": (Stage.ANALYSED.value,),
-    "follow_up": (Stage.LETTER_SENT.value,),
-}
-OPEN_STAGES = (Stage.ANALYSED.value, Stage.LETTER_SENT.value, Stage.NEGOTIATING.value)
 
 REASONS = {
     "do_not_contact": _l("do not contact"),
@@ -54,20 +48,17 @@ class BatchError(ValueError):
 class Recipient:
     municipality: Municipality
     contact: Contact
-    language: str
-    language_reason: str
-    preferred: str
+    choice: LanguageChoice
     n: int
+    letter_kind: LetterKind
 
     @property
-    def fallback(self) -> bool:
-        return bool(self.preferred) and self.language != self.preferred
+    def language(self) -> str:
+        return self.choice.language
 
     @property
     def idempotency_key(self) -> str:
         return f"{self.letter_kind}:{self.municipality.id}:{self.n}"
-
-    letter_kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,7 +76,7 @@ class Exclusion:
 
 @dataclass
 class Preview:
-    letter: str
+    letter: LetterKind
     resend: bool
     recipients: list[Recipient] = field(default_factory=list)
     excluded: list[Exclusion] = field(default_factory=list)
@@ -96,7 +87,7 @@ class Preview:
 
     @property
     def fallbacks(self) -> list[Recipient]:
-        return [r for r in self.recipients if r.fallback]
+        return [r for r in self.recipients if r.choice.fallback]
 
     @property
     def excluded_counts(self) -> dict[str, int]:
@@ -116,8 +107,8 @@ class Preview:
                     "candidate_id": r.municipality.id,
                     "name": r.municipality.name,
                     "language": r.language,
-                    "wanted": r.preferred,
-                    "reason": r.language_reason,
+                    "wanted": r.choice.preferred or "",
+                    "reason": r.choice.reason,
                 }
                 for r in self.fallbacks
             ],
@@ -158,29 +149,19 @@ def _select(session: Session, filters: dict[str, Any]) -> list[Municipality]:
         found = [
             m
             for m in found
-            if language in m.language_list
+            if language in m.languages
             or (m.primary_contact is not None and m.primary_contact.language == language)
         ]
     if theme:
-        found = [m for m in found if theme in m.theme_list]
+        found = [m for m in found if theme in m.themes]
     return found
 
 
 def preview(
-    session: Session, letter: str, filters: dict[str, Any], *, resend: bool = False
+    session: Session, letter: LetterKind | str, filters: dict[str, Any], *, resend: bool = False
 ) -> Preview:
     """Who gets ``letter`` under ``filters`` (stage, country, language, theme, owner, ids)."""
-    from outreach.letters.render import LETTERS, Renderer, RenderError
-
-    if letter not in LETTERS:
-        raise BatchError(
-            "letter: "
-            + _(
-                "unknown letter %(letter)r (one of: %(letters)s)",
-                letter=letter,
-                letters=", ".join(LETTERS),
-            )
-        )
+    letter = LetterKind(letter)
     candidates = _select(session, filters)
     found = {m.id for m in candidates}
     missing = [i for i in filters.get("ids") or [] if i not in found]
@@ -197,7 +178,7 @@ def preview(
             if municipality_id in found:
                 history.setdefault(municipality_id, []).append(status)
     renderer = Renderer(session, letter)
-    eligible = ELIGIBLE_STAGES.get(letter, OPEN_STAGES)
+    eligible = {stage.value for stage in letter.stages}
     result = Preview(letter=letter, resend=resend)
     seen_addresses: dict[str, Municipality] = {}
     for m in candidates:
@@ -222,30 +203,15 @@ def preview(
         else:
             seen_addresses[contact.email.lower()] = m
             try:
-                language, reason = renderer.language_for(m, contact)
+                choice = renderer.language_for(m, contact)
             except RenderError as exc:
                 raise RenderError(f"{m.name} ({m.country}): {exc}", m.id) from exc
             result.recipients.append(
                 Recipient(
-                    municipality=m,
-                    contact=contact,
-                    language=language,
-                    language_reason=reason,
-                    preferred=_preferred(m, contact),
-                    n=len(past),
-                    letter_kind=letter,
+                    municipality=m, contact=contact, choice=choice, n=len(past), letter_kind=letter
                 )
             )
     return result
-
-
-def _preferred(m: Municipality, contact: Contact) -> str:
-    if contact.language:
-        return contact.language
-    if m.language_list:
-        return m.language_list[0]
-    official = official_languages(m.country)
-    return official[0] if official else ""
 
 
 def create_batch(
@@ -262,8 +228,6 @@ def create_batch(
     Any letter that cannot be rendered stops the whole batch before anything is written.
     A letter whose headers cannot be sent safely is recorded as failed, with the reason.
     """
-    from outreach.letters.render import Renderer
-
     if not result.recipients:
         raise BatchError(_("nothing to send: every chosen candidate is excluded"))
     renderer = Renderer(session, result.letter)
@@ -299,7 +263,7 @@ def create_batch(
                 "to_name": r.contact.name,
                 "letter": result.letter,
                 "language": text.language,
-                "language_reason": r.language_reason[:200],
+                "language_reason": r.choice.reason[:200],
                 "version_id": text.version_id,
                 "version": text.version,
                 "subject": text.subject,
@@ -322,8 +286,6 @@ def create_batch(
 
 def counts(session: Session, batch_id: int) -> dict[str, int]:
     """Letters of a batch per state (every state present, zero when none)."""
-    from sqlalchemy import func
-
     found = dict(
         session.execute(
             select(Letter.status, func.count(Letter.id))

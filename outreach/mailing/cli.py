@@ -11,8 +11,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from outreach.extensions import db
+from outreach.letters import kinds
+from outreach.letters.cli import letters_cli
+from outreach.letters.kinds import LetterKind
+from outreach.letters.render import RenderError
 from outreach.mailing import batches, outbox, queueing
 from outreach.mailing.models import Batch, Letter, LetterStatus
+from outreach.pipeline.cli import STAGE_CHOICE
 
 
 def _fail(message: str) -> None:
@@ -25,8 +30,10 @@ def batch_cli() -> None:
 
 
 @batch_cli.command("create")
-@click.option("--letter", required=True, help="Letter kind, e.g. proposal or follow_up.")
-@click.option("--stage", multiple=True, help="Only candidates in this stage (repeatable).")
+@click.option("--letter", required=True, type=kinds.CHOICE, help="The letter kind.")
+@click.option(
+    "--stage", multiple=True, type=STAGE_CHOICE, help="Only candidates in this stage (repeatable)."
+)
 @click.option("--country", multiple=True, help="Only candidates in this country (repeatable).")
 @click.option("--language", default=None, help="Only candidates speaking this language.")
 @click.option("--theme", default=None, help="Only candidates with this theme.")
@@ -37,7 +44,7 @@ def batch_cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @with_appcontext
 def create_command(
-    letter: str,
+    letter: LetterKind,
     stage: tuple[str, ...],
     country: tuple[str, ...],
     language: str | None,
@@ -49,8 +56,6 @@ def create_command(
     as_json: bool,
 ) -> None:
     """Show who would get LETTER; with --yes, create the batch and queue it."""
-    from outreach.letters.render import RenderError
-
     try:
         filters = _filters(stage, country, language, theme, owner, ids)
         if not yes:
@@ -91,14 +96,9 @@ def _filters(
     owner: int | None,
     ids: str | None,
 ) -> dict[str, Any]:
-    from outreach.pipeline import stages
-
     filters: dict[str, Any] = {}
-    try:
-        if stage:
-            filters["stage"] = [stages.parse(s).value for s in stage]
-    except ValueError as exc:
-        raise batches.BatchError(f"stage: {exc}") from None
+    if stage:
+        filters["stage"] = [s.lower() for s in stage]
     if country:
         filters["country"] = [c.strip().upper() for c in country]
     if language:
@@ -251,7 +251,5 @@ def sweep_command() -> None:
 
 def register_letters_commands() -> None:
     """Add ``list`` and ``resolve`` to the ``outreach letters`` group."""
-    from outreach.letters.cli import letters_cli
-
     letters_cli.add_command(list_command)
     letters_cli.add_command(resolve_command)

@@ -9,8 +9,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from outreach.letters import kinds
+from outreach.letters.kinds import LetterKind
+from outreach.locales import theme_choices
+from outreach.mailing.batches import parse_ids
 from outreach.pipeline import stages
-from outreach.pipeline.forms import theme_choices
 
 
 class ChooseForm(FlaskForm):
@@ -32,16 +35,18 @@ class ChooseForm(FlaskForm):
     )
     resend = BooleanField(_l("Send again to candidates who already got this letter"))
 
-    def setup(self, letters: tuple[str, ...], owners: list[tuple[str, str]]) -> None:
-        self.letter.choices = [(x, x) for x in letters]
+    def setup(self, owners: list[tuple[str, str]]) -> None:
+        self.letter.choices = kinds.choices()
         self.stage.choices = [(s.value, str(stages.LABELS[s])) for s in stages.ORDER]
         self.theme.choices = [("", "—"), *theme_choices()]
         self.owner.choices = [("", "—")] + owners
 
+    def kind(self) -> LetterKind:
+        """The chosen letter (the field accepts only the kinds)."""
+        return LetterKind(self.letter.data)
+
     def filters(self) -> dict[str, Any]:
         """The chosen filters in the form the services take (raises BatchError on bad ids)."""
-        from outreach.mailing.batches import parse_ids
-
         filters: dict[str, Any] = {}
         if self.stage.data:
             filters["stage"] = list(self.stage.data)

@@ -15,6 +15,8 @@ from werkzeug.wrappers import Response
 from outreach.auth.decorators import role_required
 from outreach.auth.models import Role, User
 from outreach.extensions import db
+from outreach.letters import kinds
+from outreach.letters.render import RenderError
 from outreach.mailing import batches, outbox, queueing
 from outreach.mailing.forms import ActionForm, ChooseForm, ConfirmForm
 from outreach.mailing.models import STATUS_LABELS, Batch, Letter, LetterStatus
@@ -57,18 +59,14 @@ def batches_list() -> str:
 @bp.route("/batches/new")
 @role_required(Role.COORDINATOR)
 def new_batch() -> str:
-    from outreach.letters.render import LETTERS, RenderError
-
     form = ChooseForm(request.args)
     owners = [(str(u.id), u.display_name) for u in db.session.scalars(select(User))]
-    form.setup(LETTERS, owners)
+    form.setup(owners)
     summary = confirm = None
     if request.args.get("letter") and form.validate():
         try:
             filters = form.filters()
-            summary = batches.preview(
-                db.session, form.letter.data, filters, resend=form.resend.data
-            )
+            summary = batches.preview(db.session, form.kind(), filters, resend=form.resend.data)
             confirm = ConfirmForm(
                 formdata=None,
                 letter=form.letter.data,
@@ -91,8 +89,6 @@ def new_batch() -> str:
 @bp.route("/batches", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def create_batch() -> Response:
-    from outreach.letters.render import RenderError
-
     form = ConfirmForm()
     if not form.validate():
         flash(_("The confirmation was incomplete; please review the batch again."), "error")
@@ -101,7 +97,7 @@ def create_batch() -> Response:
         filters = json.loads(form.filters.data)
         done = queueing.confirm(
             db.session,
-            form.letter.data,
+            kinds.parse(form.letter.data),
             filters,
             resend=bool(form.resend.data),
             user_id=current_user.id,

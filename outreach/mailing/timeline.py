@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from outreach.extensions import Session
+from outreach.hooks import TimelineEvent
 from outreach.mailing.models import Letter
-from outreach.pipeline.timeline import TimelineEvent
 
 
 def letters_timeline(session: Session, municipality_id: int) -> list[TimelineEvent]:

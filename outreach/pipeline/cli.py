@@ -17,10 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from outreach.extensions import db
 from outreach.pipeline import services, stages, transfer
-from outreach.pipeline.demo import demo_data_command
 from outreach.pipeline.models import Municipality
-
-__all__ = ["candidates_cli", "demo_data_command"]
 
 candidates_cli = AppGroup("candidates", help="Candidate municipalities.")
 
@@ -72,8 +69,8 @@ def candidate_dict(municipality: Municipality) -> dict[str, Any]:
         "country": municipality.country,
         "region": municipality.region,
         "population": municipality.population,
-        "languages": municipality.language_list,
-        "themes": municipality.theme_list,
+        "languages": municipality.languages,
+        "themes": municipality.themes,
         "stage": municipality.stage,
         "email": contact.email if contact else None,
         "owner": municipality.owner.email if municipality.owner else None,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -21,60 +19,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from outreach.auth.models import User
+from outreach.locales import country_choices, theme_choices
 from outreach.pipeline import stages
 from outreach.pipeline.marks import named_sets
-from outreach.pipeline.validation import COUNTRIES, SOURCES, THEMES, country_name
-
-
-@lru_cache(maxsize=8)
-def _country_choices(locale: str) -> tuple[tuple[str, str], ...]:
-    named = sorted(((country_name(c, locale), c) for c in COUNTRIES), key=lambda x: x[0].lower())
-    return tuple((code, f"{name} ({code})") for name, code in named)
-
-
-def country_choices(codes: list[str] | None = None) -> list[tuple[str, str]]:
-    """Countries by their name in the current language; only ``codes`` when given."""
-    choices = _country_choices(str(get_locale() or "en"))
-    if codes is not None:
-        wanted = set(codes)
-        return [c for c in choices if c[0] in wanted]
-    return list(choices)
+from outreach.pipeline.validation import SOURCES
 
 
 def owner_choices(users: list[User], empty: Any) -> list[tuple[str, Any]]:
     return [("", empty)] + [(str(u.id), u.display_name) for u in users]
-
-
-#: How themes read on screen; the slugs are what is stored and imported.
-THEME_LABELS = {
-    "agriculture": _l("Agriculture"),
-    "education": _l("Education"),
-    "energy": _l("Energy"),
-    "idp-integration": _l("Integration of displaced people"),
-    "culture": _l("Culture"),
-    "youth": _l("Youth"),
-    "tourism": _l("Tourism"),
-    "healthcare": _l("Healthcare"),
-    "social-services": _l("Social services"),
-    "economic-development": _l("Economic development"),
-    "environment": _l("Environment"),
-    "sport": _l("Sport"),
-    "digital": _l("Digital services"),
-    "water": _l("Water"),
-    "transport": _l("Transport"),
-    "civil-protection": _l("Civil protection"),
-    "local-government": _l("Local government"),
-    "heritage": _l("Heritage"),
-}
-
-
-def theme_label(slug: str) -> str:
-    label = THEME_LABELS.get(slug)
-    return str(label) if label is not None else slug.replace("-", " ")
-
-
-def theme_choices() -> list[tuple[str, str]]:
-    return [(t, theme_label(t)) for t in THEMES]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -193,5 +145,5 @@ class FilterForm(FlaskForm):
         self.theme.choices = [("", _l("Any"))] + theme_choices()
         self.owner.choices = owner_choices(users, _l("Anyone"))
         self.only.choices = [("", _l("Everyone"))] + [
-            (name, label) for name, (label, _fn) in named_sets().items()
+            (name, entry.label) for name, entry in named_sets().items()
         ]

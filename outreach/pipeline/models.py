@@ -3,7 +3,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.auth.models import User
@@ -12,8 +13,19 @@ from outreach.extensions import Model
 from outreach.pipeline.stages import Stage
 
 
-def split_codes(value: str | None) -> list[str]:
-    return [part for part in (value or "").split(";") if part]
+class CodeList(TypeDecorator[list[str]]):
+    """A list of codes stored as one string joined by ``;`` (``["pl", "en"]`` is ``"pl;en"``)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: list[str] | None, dialect: Dialect) -> str:
+        if isinstance(value, str):
+            raise TypeError(f"a list of codes is expected, not the text {value!r}")
+        return ";".join(value or [])
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> list[str]:
+        return [part for part in (value or "").split(";") if part]
 
 
 class Municipality(Model):
@@ -32,10 +44,10 @@ class Municipality(Model):
     region: Mapped[str] = mapped_column(String(200), default="")
     population: Mapped[int | None]
     website: Mapped[str] = mapped_column(String(500), default="")
-    #: ISO 639-1 codes joined by ";", the first preferred.
-    languages: Mapped[str] = mapped_column(String(100), default="")
-    #: Theme slugs joined by ";".
-    themes: Mapped[str] = mapped_column(String(500), default="")
+    #: ISO 639-1 codes, the first preferred.
+    languages: Mapped[list[str]] = mapped_column(CodeList(100), default=list)
+    #: Theme slugs.
+    themes: Mapped[list[str]] = mapped_column(CodeList(500), default=list)
     source: Mapped[str] = mapped_column(String(50), default="manual")
     notes: Mapped[str] = mapped_column(Text, default="")
     do_not_contact: Mapped[bool] = mapped_column(default=False)
@@ -53,14 +65,6 @@ class Municipality(Model):
         cascade="all, delete-orphan",
         order_by="(Contact.is_primary.desc(), Contact.id)",
     )
-
-    @property
-    def language_list(self) -> list[str]:
-        return split_codes(self.languages)
-
-    @property
-    def theme_list(self) -> list[str]:
-        return split_codes(self.themes)
 
     @property
     def primary_contact(self) -> Contact | None:

@@ -11,16 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, false, func, literal, select
+from flask_babel import gettext as _
+from sqlalchemy import Select, String, case, false, func, literal, select, type_coerce
 from sqlalchemy.orm import selectinload
 
 from outreach.auth.models import User
 from outreach.clock import utcnow
 from outreach.extensions import Session
+from outreach.hooks import TimelineEvent
 from outreach.pipeline import stages
 from outreach.pipeline.models import AuditEntry, Municipality, Note, StageChange
 from outreach.pipeline.stages import Stage
-from outreach.pipeline.timeline import TimelineEvent
 
 #: Cards a board column shows, and how many more each "show more" adds.
 COLUMN_SIZE = 50
@@ -54,8 +55,9 @@ class Filters:
 
 
 def _contains_code(column: Any, code: str) -> Any:
-    """``column`` holds ";"-joined codes, one of which is ``code``."""
-    return (literal(";") + column + literal(";")).contains(f";{code};", autoescape=True)
+    """``column`` (a :class:`~outreach.pipeline.models.CodeList`) holds ``code``."""
+    stored = type_coerce(column, String)
+    return (literal(";") + stored + literal(";")).contains(f";{code};", autoescape=True)
 
 
 def apply_filters(stmt: Select, filters: Filters, now: datetime | None = None) -> Select:
@@ -249,8 +251,6 @@ def _who(user: User | None) -> str | None:
 
 def stage_events(session: Session, municipality_id: int) -> list[TimelineEvent]:
     """Timeline provider: every stage change of a candidate."""
-    from flask_babel import gettext as _
-
     stmt = select(StageChange).where(StageChange.municipality_id == municipality_id)
     events = []
     for change in session.scalars(stmt).unique():
@@ -271,8 +271,6 @@ def stage_events(session: Session, municipality_id: int) -> list[TimelineEvent]:
 
 def note_events(session: Session, municipality_id: int) -> list[TimelineEvent]:
     """Timeline provider: notes written about a candidate."""
-    from flask_babel import gettext as _
-
     stmt = select(Note).where(Note.municipality_id == municipality_id)
     return [
         TimelineEvent(
@@ -290,8 +288,6 @@ def _plain(value: Any) -> str:
 
 def audit_events(session: Session, municipality_id: int) -> list[TimelineEvent]:
     """Timeline provider: edits of the profile and its contacts (creation is a stage event)."""
-    from flask_babel import gettext as _
-
     titles = {
         "updated": _("Profile edited"),
         "contact_added": _("Contact added"),

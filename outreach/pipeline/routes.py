@@ -33,13 +33,11 @@ from outreach.pipeline.forms import (
     FilterForm,
     MoveForm,
     NoteForm,
-    theme_label,
 )
 from outreach.pipeline.models import Contact, Municipality
 from outreach.pipeline.timeline import timeline
 
 bp = Blueprint("pipeline", __name__)
-bp.add_app_template_global(theme_label, "theme_label")
 
 #: Query-string keys of the filters, kept on every board/list link.
 FILTER_KEYS = ("q", "stage", "country", "language", "theme", "owner", "waiting", "only")
@@ -213,7 +211,7 @@ def candidate(candidate_id: int) -> str:
         transitions=stages.TRANSITIONS,
         now=now,
         marks=marks.marks_for(db.session, [municipality.id], now).get(municipality.id, []),
-        links=marks.links_for(municipality),
+        links=marks.links_for(municipality.id),
     )
 
 
@@ -224,7 +222,7 @@ def edit_candidate(candidate_id: int) -> str | Response:
     form = CandidateForm(obj=municipality if request.method == "GET" else None)
     form.fill_choices(queries.owners(db.session))
     if request.method == "GET":
-        form.themes.data = municipality.theme_list
+        form.languages.data = ";".join(municipality.languages)
         form.owner_id.data = str(municipality.owner_id or "")
         form.population.data = "" if municipality.population is None else municipality.population
     if form.validate_on_submit():

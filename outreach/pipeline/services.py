@@ -138,15 +138,24 @@ def create_candidate(
         )
     )
     _audit(
-        session, municipality, user_id, "created", {k: [None, _plain(x)] for k, x in clean.items()}
+        session,
+        municipality,
+        user_id,
+        "created",
+        {k: [None, audit_value(x)] for k, x in clean.items()},
     )
     if contact_clean:
         add_contact(session, municipality, contact_clean, user_id=user_id)
     return municipality
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+def audit_value(value: Any) -> Any:
+    """A field's value as the audit trail keeps it: dates as ISO text, code lists as "pl;en"."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ";".join(value)
+    return value
 
 
 def update_candidate(
@@ -166,7 +175,7 @@ def update_candidate(
     for key, value in clean.items():
         old = getattr(municipality, key)
         if old != value:
-            changes[key] = [_plain(old), _plain(value)]
+            changes[key] = [audit_value(old), audit_value(value)]
             setattr(municipality, key, value)
     if changes:
         session.flush()

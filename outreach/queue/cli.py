@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from outreach.queue import QUEUE_NAMES, get_redis
+from outreach.extensions import app_object
+from outreach.queue.connection import QUEUE_NAMES, get_redis
+from outreach.queue.worker import run_worker
 
 
 @click.command("worker")
@@ -12,6 +13,4 @@ from outreach.queue import QUEUE_NAMES, get_redis
 @with_appcontext
 def worker_command(burst: bool) -> None:
     """Run an RQ worker (with its scheduler) on the mail and default queues."""
-    from outreach.queue.worker import run_worker
-
-    run_worker(current_app._get_current_object(), get_redis(), QUEUE_NAMES, burst=burst)
+    run_worker(app_object(), get_redis(), QUEUE_NAMES, burst=burst)

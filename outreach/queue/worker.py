@@ -12,6 +12,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from outreach.extensions import db
+from outreach.hooks import hooks
 
 
 class AppWorker(SimpleWorker):
@@ -49,6 +50,6 @@ def run_worker(
     queues = [Queue(name, connection=redis) for name in queue_names]
     worker = AppWorker(queues, connection=redis)
     worker.flask_app = app
-    for hook in app.extensions.get("outreach_worker_start", []):
-        hook(app, redis)
+    for start in hooks(app).worker_start:
+        start(app, redis)
     worker.work(burst=burst, with_scheduler=True)

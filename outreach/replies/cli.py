@@ -12,6 +12,8 @@ from flask.cli import with_appcontext
 
 from outreach.clock import utcnow
 from outreach.extensions import db
+from outreach.letters.render import RenderError
+from outreach.mailing.batches import BatchError
 from outreach.replies import followups, jobs, services
 from outreach.replies.imap import MailboxError
 from outreach.replies.models import ReplySource
@@ -123,9 +125,6 @@ def due_command(as_json: bool) -> None:
 @with_appcontext
 def send_command(yes: bool, as_json: bool) -> None:
     """Queue a batch of follow-up letters for every candidate due."""
-    from outreach.letters.render import RenderError
-    from outreach.mailing.batches import BatchError
-
     if not yes:
         due = followups.due_followups(db.session, utcnow())
         click.echo(f"{len(due)} follow-up(s) due; run again with --yes to send them")

@@ -15,12 +15,15 @@ from typing import Any
 from sqlalchemy import select
 
 from outreach.extensions import Session
+from outreach.letters.kinds import LetterKind
 from outreach.mailing.models import DELIVERED, PENDING, Letter, LetterStatus
 from outreach.pipeline.models import Municipality
 from outreach.pipeline.stages import Stage
-from outreach.replies.models import FollowUpSettings, Reply, ReplyKind
-from outreach.replies.services import FOLLOW_UP, needs_new_address_ids
+from outreach.replies.kinds import ReplyKind
+from outreach.replies.models import FollowUpSettings, Reply
+from outreach.replies.services import needs_new_address_ids
 
+FOLLOW_UP = LetterKind.FOLLOW_UP
 DEFAULT_DAYS = 14
 DEFAULT_MAX = 2
 
@@ -29,14 +32,12 @@ class FollowUpError(ValueError):
     """A follow-up setting or batch that cannot be accepted; the message names the field."""
 
 
-def letter_kinds() -> tuple[str, ...]:
-    """Letter kinds that earn follow-ups: every kind except the follow-up itself."""
-    from outreach.letters.sources import LETTERS
-
-    return tuple(k for k in LETTERS if k != FOLLOW_UP)
+def letter_kinds() -> tuple[LetterKind, ...]:
+    """Letter kinds that earn follow-ups."""
+    return tuple(kind for kind in LetterKind if kind.earns_follow_ups)
 
 
-def settings_for(session: Session, letter: str) -> FollowUpSettings:
+def settings_for(session: Session, letter: LetterKind) -> FollowUpSettings:
     """The settings of a letter kind (defaults when never saved; not added to the session)."""
     row = session.scalar(select(FollowUpSettings).where(FollowUpSettings.letter == letter))
     return row or FollowUpSettings(
@@ -49,7 +50,12 @@ def all_settings(session: Session) -> list[FollowUpSettings]:
 
 
 def save_settings(
-    session: Session, letter: str, *, days: Any, max_per_candidate: Any, automatic: bool
+    session: Session,
+    letter: LetterKind | str,
+    *,
+    days: Any,
+    max_per_candidate: Any,
+    automatic: bool,
 ) -> FollowUpSettings:
     errors = []
     if letter not in letter_kinds():
@@ -126,7 +132,7 @@ def _waiting(
     for m_id, at in session.execute(
         select(Reply.municipality_id, Reply.received_at).where(
             Reply.municipality_id.in_(list(candidates)),
-            Reply.kind.in_((ReplyKind.REPLY.value, ReplyKind.MANUAL.value)),
+            Reply.kind.in_([kind.value for kind in ReplyKind if kind.is_answer]),
         )
     ):
         last_reply[m_id] = max(at, last_reply.get(m_id, at))

@@ -13,7 +13,9 @@ from redis import Redis
 from sqlalchemy.exc import IntegrityError
 
 from outreach.clock import utcnow
-from outreach.extensions import db
+from outreach.extensions import app_object, db
+from outreach.letters.kinds import LetterKind
+from outreach.mailing.queueing import confirm
 from outreach.queue import get_queue, get_redis
 from outreach.replies import followups
 from outreach.replies.imap import CHUNK, FetchResult, MailboxConfig, connect, fetch_chunk
@@ -61,8 +63,6 @@ class SendResult:
 
 def send_followups(*, user_id: int | None, only_automatic: bool = False) -> SendResult:
     """Create one batch of ``follow_up`` letters for everything due, then enqueue it."""
-    from outreach.mailing.queueing import confirm
-
     due = followups.due_followups(db.session, utcnow())
     if only_automatic:
         kinds = followups.automatic_kinds(db.session)
@@ -71,7 +71,7 @@ def send_followups(*, user_id: int | None, only_automatic: bool = False) -> Send
         return SendResult(due=[])
     confirmed = confirm(
         db.session,
-        followups.FOLLOW_UP,
+        LetterKind.FOLLOW_UP,
         {"ids": [d.municipality_id for d in due]},
         resend=True,
         user_id=user_id,
@@ -85,7 +85,7 @@ def tick_job() -> dict[str, Any]:
     """The periodic work: read the mailbox when configured, send automatic follow-ups.
 
     Schedules the next tick even when this one fails."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_object()
     done: dict[str, Any] = {}
     try:
         config = MailboxConfig.from_config(app.config)

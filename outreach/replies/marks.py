@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from outreach.auth.models import Role
 from outreach.extensions import Session
-from outreach.pipeline.marks import Mark
+from outreach.hooks import CandidateLink, Mark
 from outreach.replies import followups, services
 
 
@@ -29,7 +29,6 @@ def overdue_ids(session: Session, now: datetime) -> set[int]:
     return followups.waiting_too_long_ids(session, now)
 
 
-def candidate_links(municipality: Any) -> list[tuple[str, str, str]]:
-    return [
-        (url_for("replies.new", candidate=municipality.id), str(_l("Log a reply")), "coordinator")
-    ]
+def candidate_links(municipality_id: int) -> list[CandidateLink]:
+    href = url_for("replies.new", candidate=municipality_id)
+    return [CandidateLink(href, str(_l("Log a reply")), Role.COORDINATOR)]

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,13 +15,7 @@ from outreach.clock import utcnow
 from outreach.extensions import Model
 from outreach.mailing.models import Letter
 from outreach.pipeline.models import Municipality
-
-
-class ReplyKind(enum.StrEnum):
-    REPLY = "reply"
-    AUTO_REPLY = "auto_reply"
-    BOUNCE = "bounce"
-    MANUAL = "manual"
+from outreach.replies.kinds import ReplyKind
 
 
 class ReplySource(enum.StrEnum):
@@ -38,13 +33,6 @@ class MatchedBy(enum.StrEnum):
     MANUAL = "manual"
     ASSIGNED = "assigned"
 
-
-KIND_LABELS = {
-    ReplyKind.REPLY: _l("Reply"),
-    ReplyKind.AUTO_REPLY: _l("Automatic reply"),
-    ReplyKind.BOUNCE: _l("Undelivered"),
-    ReplyKind.MANUAL: _l("Logged by hand"),
-}
 
 #: How a reply logged by hand arrived.
 CHANNEL_LABELS = {
@@ -74,8 +62,6 @@ EFFECTS = {
 
 
 def describe_effects(effects: list[Any], *, translate: bool = False) -> str:
-    from flask_babel import gettext
-
     parts = []
     for code, params in effects:
         message = EFFECTS.get(code, code)
@@ -120,7 +106,7 @@ class Reply(Model):
 
     @property
     def kind_label(self) -> str:
-        return str(KIND_LABELS[ReplyKind(self.kind)])
+        return ReplyKind(self.kind).label
 
     @property
     def effect(self) -> str:

@@ -19,10 +19,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
 
-#: The kinds of incoming message.
-REPLY = "reply"
-AUTO_REPLY = "auto_reply"
-BOUNCE = "bounce"
+from outreach.replies.kinds import ReplyKind
 
 #: Longest text kept from a message body.
 MAX_TEXT = 100_000
@@ -134,7 +131,7 @@ class Parsed:
     references: list[str] = field(default_factory=list)
     text: str = ""
     attachments: list[dict[str, Any]] = field(default_factory=list)
-    kind: str = REPLY
+    kind: ReplyKind = ReplyKind.REPLY
     bounce: Bounce | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -378,11 +375,11 @@ def parse(raw: bytes) -> Parsed:
             attachments=_attachments(msg),
         )
         if _looks_like_bounce(msg, sender):
-            parsed.kind = BOUNCE
+            parsed.kind = ReplyKind.BOUNCE
             parsed.bounce = _bounce(msg)
             parsed.attachments = []
         elif _is_auto_reply(msg, subject):
-            parsed.kind = AUTO_REPLY
+            parsed.kind = ReplyKind.AUTO_REPLY
     except ParseError:
         raise
     except Exception as exc:

@@ -4,9 +4,10 @@ letter, and follow-ups (due list, sending, settings). Thin: each view calls one 
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
-from typing import Any
+from email.parser import BytesParser
+from email.utils import format_datetime, make_msgid, parseaddr
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,8 +17,12 @@ from werkzeug.wrappers import Response
 
 from outreach.auth.decorators import role_required
 from outreach.auth.models import Role
+from outreach.catcher.models import CaughtMessage
 from outreach.clock import utcnow
 from outreach.extensions import db
+from outreach.letters import kinds
+from outreach.letters.render import RenderError
+from outreach.mailing.batches import BatchError
 from outreach.pipeline.models import Municipality
 from outreach.pipeline.stages import Stage
 from outreach.replies import followups, jobs, services
@@ -231,18 +236,12 @@ def new() -> str | Response | tuple[str, int]:
 # --- replying to a letter caught by the built-in mail catcher --------------------------------
 
 
-def _caught(caught_id: int) -> Any:
-    from outreach.catcher.models import CaughtMessage
-
+def _caught(caught_id: int) -> CaughtMessage:
     return db.get_or_404(CaughtMessage, caught_id)
 
 
-def _caught_headers(caught: Any) -> tuple[str, str, str]:
+def _caught_headers(caught: CaughtMessage) -> tuple[str, str, str]:
     """(Message-ID, sender address of the letter, its recipient) of a caught message."""
-    from email import policy
-    from email.parser import BytesParser
-    from email.utils import parseaddr
-
     msg = BytesParser(policy=policy.default).parsebytes(caught.raw, headersonly=True)
     message_id = normalize_message_id(str(msg.get("Message-ID") or caught.message_id or ""))
     office = parseaddr(str(msg.get("Reply-To") or msg.get("From") or caught.mail_from))[1]
@@ -321,9 +320,6 @@ def followups_page() -> str:
 @bp.route("/followups/send", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def followups_send() -> Response:
-    from outreach.letters.render import RenderError
-    from outreach.mailing.batches import BatchError
-
     try:
         result = jobs.send_followups(user_id=current_user.id)
     except (BatchError, RenderError) as exc:
@@ -339,7 +335,11 @@ def followups_send() -> Response:
 @bp.route("/followups/settings/<letter>", methods=["POST"])
 @role_required(Role.ADMIN)
 def followups_settings(letter: str) -> str | Response | tuple[str, int]:
-    if letter not in followups.letter_kinds():
+    try:
+        kind = kinds.parse(letter)
+    except ValueError:
+        abort(404)
+    if not kind.earns_follow_ups:
         abort(404)
     form = FollowUpSettingsForm(prefix=letter)
     if not form.validate():
@@ -352,7 +352,7 @@ def followups_settings(letter: str) -> str | Response | tuple[str, int]:
         return render_template("replies/followups.html", due=due, forms=forms), 400
     followups.save_settings(
         db.session,
-        letter,
+        kind,
         days=form.days.data,
         max_per_candidate=form.max_per_candidate.data,
         automatic=form.automatic.data,

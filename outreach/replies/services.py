@@ -19,23 +19,16 @@ from sqlalchemy import func, select, update
 
 from outreach.clock import utcnow
 from outreach.extensions import Session
+from outreach.letters.kinds import LetterKind
 from outreach.mailing.models import CLAIMABLE, DELIVERED, Letter, LetterStatus
 from outreach.pipeline import services as pipeline
 from outreach.pipeline.models import Contact, Municipality
 from outreach.pipeline.stages import Stage
 from outreach.replies import parse as p
-from outreach.replies.models import (
-    BouncedAddress,
-    MatchedBy,
-    Reply,
-    ReplyKind,
-    ReplySource,
-    describe_effects,
-)
+from outreach.replies.kinds import ReplyKind
+from outreach.replies.models import BouncedAddress, MatchedBy, Reply, ReplySource, describe_effects
 
 log = logging.getLogger(__name__)
-
-FOLLOW_UP = "follow_up"
 
 #: Domains shared by many unrelated senders: never used to match by domain.
 PUBLIC_DOMAINS = frozenset(
@@ -185,7 +178,7 @@ def match_address(session: Session, sender: str) -> Match:
 
 def match(session: Session, parsed: p.Parsed) -> Match:
     """In-Reply-To, then References, then the sender's address, then its domain."""
-    if parsed.kind == p.BOUNCE and parsed.bounce is not None:
+    if parsed.kind == ReplyKind.BOUNCE and parsed.bounce is not None:
         letter = _letter_by_message_id(session, parsed.bounce.original_message_id)
         how = MatchedBy.REFERENCES.value
         if letter is None and parsed.bounce.recipient:
@@ -227,7 +220,7 @@ def cancel_followups(session: Session, municipality_id: int) -> int:
         update(Letter)
         .where(
             Letter.municipality_id == municipality_id,
-            Letter.letter == FOLLOW_UP,
+            Letter.letter == LetterKind.FOLLOW_UP.value,
             Letter.status.in_(CLAIMABLE),
         )
         .values(status=LetterStatus.CANCELLED.value, error="reply received", updated_at=utcnow())
@@ -256,7 +249,7 @@ def apply_effects(session: Session, reply: Reply, *, user_id: int | None = None)
     effects: list[Effect] = []
     if reply.municipality_id is None:
         return effects
-    if reply.kind in (ReplyKind.REPLY.value, ReplyKind.MANUAL.value):
+    if ReplyKind(reply.kind).is_answer:
         sent = (LetterStatus.SENT.value, LetterStatus.UNKNOWN.value)
         if reply.letter_id and _set_letter_status(
             session, reply.letter_id, LetterStatus.REPLIED.value, sent
@@ -328,7 +321,7 @@ def receive_parsed(
         return Outcome(existing, duplicate=True)
     found = match(session, parsed)
     text = parsed.text
-    if parsed.kind == p.BOUNCE and parsed.bounce is not None:
+    if parsed.kind == ReplyKind.BOUNCE and parsed.bounce is not None:
         text = parsed.bounce.reason or text
     reply = Reply(
         message_id=parsed.message_id,
@@ -339,7 +332,7 @@ def receive_parsed(
         source=source,
         sender=(
             parsed.bounce.recipient
-            if parsed.kind == p.BOUNCE and parsed.bounce and parsed.bounce.recipient
+            if parsed.kind == ReplyKind.BOUNCE and parsed.bounce and parsed.bounce.recipient
             else parsed.sender
         )[:254],
         sender_name=parsed.sender_name[:200],

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from outreach.extensions import Session
-from outreach.pipeline.timeline import TimelineEvent
+from outreach.hooks import TimelineEvent
 from outreach.replies.models import CHANNEL_LABELS, Reply, ReplyKind
 
 EXCERPT = 600

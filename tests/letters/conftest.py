@@ -28,7 +28,7 @@ def settings(app: Flask) -> dict[str, Any]:
 def demo(app: Flask, settings: dict[str, Any]) -> list[Any]:
     from sqlalchemy import select
 
-    from outreach.pipeline.demo import load_demo_data
+    from outreach.demo import load_demo_data
     from outreach.pipeline.models import Municipality
 
     load_demo_data(db.session)

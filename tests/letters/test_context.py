@@ -24,7 +24,7 @@ DABROWA = {
 
 
 def context(language, candidate):
-    data = LanguageData(language, office.defaults(), {}, date(2026, 11, 27))
+    data = LanguageData(language, office.defaults(), date(2026, 11, 27))
     return build(data, candidate, None)
 
 

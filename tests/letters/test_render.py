@@ -9,13 +9,9 @@ import pytest
 
 from outreach.extensions import db
 from outreach.letters import sources
-from outreach.letters.render import (
-    LETTERS,
-    Renderer,
-    RenderError,
-    choose_language,
-    render_letter,
-)
+from outreach.letters.kinds import LetterKind
+from outreach.letters.language_choice import NoTemplate, choose_language
+from outreach.letters.render import Renderer, RenderError, render_letter
 from outreach.pipeline.models import Contact, Municipality
 
 REQUIRED = {"uk", "en", "pl", "de", "it", "lv", "lt", "fr"}
@@ -23,7 +19,7 @@ REQUIRED = {"uk", "en", "pl", "de", "it", "lv", "lt", "fr"}
 
 def test_shipped_letters_cover_the_required_languages() -> None:
     for letter in ("proposal", "follow_up"):
-        assert letter in LETTERS
+        assert letter in list(LetterKind)
         assert sources.languages(letter) >= REQUIRED
 
 
@@ -58,6 +54,12 @@ def test_polish_letter_reads_as_written_for_the_town(demo: list[Municipality]) -
     assert re.search(rf"\d{{1,2}} ({months}|listopada|grudnia) \d{{4}}", out.text)
 
 
+def chosen(*args: Any, **kwargs: Any) -> tuple[str, str]:
+    """(language, reason) of a choice."""
+    choice = choose_language(*args, **kwargs)
+    return choice.language, choice.reason
+
+
 def test_contact_language_comes_first(make_candidate: Any) -> None:
     m = make_candidate(
         "Riga Test",
@@ -65,7 +67,7 @@ def test_contact_language_comes_first(make_candidate: Any) -> None:
         "lv",
         contact={"name": "A B", "email": "a@riga.example", "language": "en"},
     )
-    assert choose_language(m, m.primary_contact, "proposal") == (
+    assert chosen(m, m.primary_contact, "proposal") == (
         "en",
         "English: the contact's language",
     )
@@ -73,7 +75,7 @@ def test_contact_language_comes_first(make_candidate: Any) -> None:
 
 def test_municipality_first_language(make_candidate: Any) -> None:
     m = make_candidate("Olaine Test", "LV", "lv;en", contact={"email": "x@olaine.example"})
-    assert choose_language(m, m.primary_contact, "proposal") == (
+    assert chosen(m, m.primary_contact, "proposal") == (
         "lv",
         "Latvian: the municipality's first language",
     )
@@ -81,7 +83,7 @@ def test_municipality_first_language(make_candidate: Any) -> None:
 
 def test_official_language_of_the_country(make_candidate: Any) -> None:
     m = make_candidate("Graz Test", "AT")
-    assert choose_language(m, None, "proposal") == (
+    assert chosen(m, None, "proposal") == (
         "de",
         "German: an official language of Austria",
     )
@@ -89,15 +91,15 @@ def test_official_language_of_the_country(make_candidate: Any) -> None:
 
 def test_fallback_names_the_missing_language(make_candidate: Any) -> None:
     m = make_candidate("Tartu Test", "EE", "et")
-    assert choose_language(m, None, "proposal") == ("en", "English: no Estonian template")
+    assert chosen(m, None, "proposal") == ("en", "English: no Estonian template")
     japan = make_candidate("Kyoto Test", "JP", "ja", contact={"email": "a@kyoto.example"})
-    code, reason = choose_language(japan, japan.primary_contact, "proposal")
+    code, reason = chosen(japan, japan.primary_contact, "proposal")
     assert code == "en" and "no Japanese template" in reason
 
 
 def test_skipped_preference_is_named(make_candidate: Any) -> None:
     m = make_candidate("Narva Test", "AT", "et")
-    assert choose_language(m, None, "proposal") == (
+    assert chosen(m, None, "proposal") == (
         "de",
         "German: an official language of Austria (no Estonian template)",
     )
@@ -111,7 +113,7 @@ def test_ukrainian_contact_gets_ukrainian(make_candidate: Any) -> None:
 
 def test_no_template_anywhere_is_an_error(make_candidate: Any) -> None:
     m = make_candidate("Nowhere", "EE", "et")
-    with pytest.raises(RenderError, match="no proposal template"):
+    with pytest.raises(NoTemplate, match="no proposal template"):
         choose_language(m, None, "proposal", available={"pl"})
 
 
@@ -140,7 +142,7 @@ def test_missing_value_names_candidate_and_value(make_candidate: Any) -> None:
 
 
 def test_subject_with_line_break_is_an_error(settings: Any) -> None:
-    transient = Municipality(name="Evil\r\nBcc: x@y.example", country="PL", languages="pl")
+    transient = Municipality(name="Evil\r\nBcc: x@y.example", country="PL", languages=["pl"])
     with pytest.raises(RenderError, match="subject of proposal/pl contains a line break"):
         Renderer(db.session, "proposal").render(transient)
 
@@ -159,14 +161,14 @@ def test_oversized_letter_is_an_error(make_candidate: Any) -> None:
 
 
 def test_missing_signatory_is_an_error(app: Any) -> None:
-    transient = Municipality(name="Somewhere", country="PL", languages="pl")
+    transient = Municipality(name="Somewhere", country="PL", languages=["pl"])
     with pytest.raises(RenderError, match="signatory's name is empty"):
         Renderer(db.session, "proposal").render(transient)
 
 
 def test_html_escapes_candidate_values(settings: Any) -> None:
     transient = Municipality(
-        name="<script>alert(1)</script>", country="PL", languages="pl", themes=""
+        name="<script>alert(1)</script>", country="PL", languages=["pl"], themes=[]
     )
     transient.contacts.append(Contact(name="<b>Bob</b>", email="b@x.example", gender="m"))
     out = Renderer(db.session, "proposal").render(transient)

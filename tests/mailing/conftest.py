@@ -117,7 +117,7 @@ def towns(app: Flask) -> Any:
             town = Municipality(
                 name=f"Town {country} {i}",
                 country=country,
-                languages=language,
+                languages=[language],
                 stage=stage,
                 **fields,
             )

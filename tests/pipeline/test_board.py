@@ -197,8 +197,8 @@ def bulk(n: int, stage: str = "analysed", country: str = "PL", **extra: Any) -> 
         {
             "name": f"Gmina {stage} {country} {i:04d}",
             "country": country,
-            "languages": "pl",
-            "themes": "energy",
+            "languages": ["pl"],
+            "themes": ["energy"],
             "stage": stage,
             "stage_changed_at": now - timedelta(seconds=n - i),
             **extra,

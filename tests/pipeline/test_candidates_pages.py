@@ -171,7 +171,7 @@ def test_create_a_candidate(client, login_as):
     assert (town.country, town.population, town.themes, town.website) == (
         "LV",
         19500,
-        "education;youth",
+        ["education", "youth"],
         "https://olaine.lv",
     )
     assert town.owner_id == user.id and town.stage == "analysed"

@@ -139,7 +139,7 @@ def test_import_creates_candidates_in_their_stage_with_a_primary_contact(app):
     assert (report.ok, report.created, report.updated) == (True, 2, 0)
     olaine = by_name("Olaine")
     assert (olaine.country, olaine.stage, olaine.population) == ("LV", "signed", 19500)
-    assert olaine.language_list == ["lv", "en"]
+    assert olaine.languages == ["lv", "en"]
     assert olaine.website == "https://olaine.example" and olaine.source == "import"
     contact = olaine.primary_contact
     assert (contact.email, contact.name, contact.role, contact.is_primary) == (
@@ -234,7 +234,7 @@ def test_semicolon_delimited_file_with_bom(app):
     )
     report = run(text.encode("utf-8"))
     assert (report.ok, report.created) == (True, 2)
-    assert by_name("Dąbrowa").language_list == ["pl", "en"]
+    assert by_name("Dąbrowa").languages == ["pl", "en"]
     assert run("\ufeffname,country,email\nOlaine,LV,a@olaine.example\n".encode()).created == 1
 
 

@@ -131,9 +131,10 @@ def test_the_worker_schedules_the_periodic_job_which_reads_the_mailbox(
 ):
     from rq.registry import ScheduledJobRegistry
 
+    from outreach.hooks import hooks
     from outreach.queue import get_queue, get_redis
 
-    for hook in app.extensions["outreach_worker_start"]:
+    for hook in hooks(app).worker_start:
         hook(app, get_redis(app))
     registry = ScheduledJobRegistry(queue=get_queue("default"))
     assert any(job_id.startswith("replies-tick-") for job_id in registry.get_job_ids())

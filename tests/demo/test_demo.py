@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from outreach.auth.services import authenticate
+from outreach.demo import load_demo_data
 from outreach.extensions import db
-from outreach.pipeline.demo import load_demo_data
 from outreach.pipeline.models import Contact, Municipality, StageChange
 
 
@@ -62,7 +62,7 @@ def test_demo_data_is_idempotent_and_holds_the_partners(app, runner):
         assert municipality.website.startswith("https://")
         assert municipality.website.endswith(".example")
     assert any(
-        m.primary_contact.language and m.primary_contact.language != m.language_list[0]
+        m.primary_contact.language and m.primary_contact.language != m.languages[0]
         for m in everyone
     )
 
