@@ -48,12 +48,12 @@ _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
 #: ISO 3166-1 alpha-2 codes of the countries CLDR names.
 COUNTRIES: frozenset[str] = frozenset(
     code
-    for code in Locale("en").territories
+    for code in map(str, Locale("en").territories)
     if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
 )
 #: ISO 639-1 codes of the languages CLDR names.
 LANGUAGES: frozenset[str] = frozenset(
-    code for code in Locale("en").languages if len(code) == 2 and code.isalpha()
+    code for code in map(str, Locale("en").languages) if len(code) == 2 and code.isalpha()
 )
 
 

@@ -38,7 +38,7 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     def set_password(self, password: str) -> None:

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import defer
+from werkzeug.wrappers import Response as BaseResponse
 
 from outreach.auth.decorators import role_required
 from outreach.auth.models import Role
@@ -66,7 +67,7 @@ def download(message_id: int) -> Response:
 
 @bp.route("/delete-all", methods=["POST"])
 @role_required(Role.COORDINATOR)
-def delete_all() -> Response:
+def delete_all() -> BaseResponse:
     count = services.delete_all(db.session)
     db.session.commit()
     flash(

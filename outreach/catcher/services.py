@@ -29,7 +29,7 @@ def _header(message: Message, name: str) -> str:
 
 def parse(raw: bytes) -> EmailMessage:
     """The message as an :class:`email.message.EmailMessage` (modern policy)."""
-    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+    return email.message_from_bytes(raw, policy=email.policy.default)
 
 
 def store(session: Session, mail_from: str, rcpt_tos: Iterable[str], raw: bytes) -> CaughtMessage:

@@ -16,6 +16,7 @@ from babel.lists import format_list
 
 from outreach.letters import sources
 from outreach.letters.i18n import _
+from outreach.letters.kinds import LetterKind
 from outreach.locales import country_name, interface_language, language_name, official_languages
 
 
@@ -50,7 +51,7 @@ class NoTemplate(ValueError):
 def choose_language(
     municipality: Recipient,
     contact: Addressee | None,
-    letter: str,
+    letter: LetterKind,
     available: Collection[str] | None = None,
     fallback: str = "en",
 ) -> LanguageChoice:

@@ -47,7 +47,7 @@ class LetterUndefined(StrictUndefined):
     __slots__ = ()
 
     @property
-    def _undefined_message(self) -> str:  # type: ignore[override]
+    def _undefined_message(self) -> str:
         if self._undefined_hint:
             return self._undefined_hint
         path = getattr(self._undefined_obj, "_path", None)
@@ -287,8 +287,8 @@ def unsafe_uses(tree: nodes.Template) -> list[str]:
             ):
                 internal(arg.value, node)
         elif isinstance(node, nodes.Filter) and node.name == "attr":
-            arg = node.args[0] if node.args else None
-            if not (isinstance(arg, nodes.Const) and isinstance(arg.value, str)):
+            name = node.args[0] if node.args else None
+            if not (isinstance(name, nodes.Const) and isinstance(name.value, str)):
                 problems.append(
                     _(
                         "refused: templates may not use the attr filter with a computed name"
@@ -296,8 +296,8 @@ def unsafe_uses(tree: nodes.Template) -> list[str]:
                         line=node.lineno,
                     )
                 )
-            elif _is_internal(arg.value):
-                internal(arg.value, node)
+            elif _is_internal(name.value):
+                internal(name.value, node)
         elif (
             isinstance(node, nodes.Const)
             and isinstance(node.value, str)

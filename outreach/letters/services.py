@@ -50,7 +50,7 @@ class TemplateEntry:
 
 def template_table(session: Session) -> list[TemplateEntry]:
     """Every letter x language with where its active text comes from."""
-    newest: dict[tuple[str, str], tuple[int, int, int]] = {}
+    newest: dict[tuple[str, str], tuple[int, int | None, int]] = {}
     rows = session.execute(
         select(
             LetterTemplate.letter,

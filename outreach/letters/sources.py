@@ -170,6 +170,6 @@ def compile_source(source: Source | Any, *, cache: bool = True) -> Compiled:
             text=sandbox.TEXT_ENV.from_string(source.text),
             html=sandbox.HTML_ENV.from_string(source.text),
         )
-        found.text.name = found.html.name = name  # type: ignore[misc]
+        found.text.name = found.html.name = name
         _compiled[key] = found
     return found

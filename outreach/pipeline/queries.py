@@ -148,6 +148,7 @@ SORTS = ("name", "country", "stage", "population", "days")
 
 def _sort_columns(sort: str, descending: bool) -> list[Any]:
     m = Municipality
+    keys: list[Any]
     if sort == "country":
         keys = [m.country, m.name]
     elif sort == "stage":

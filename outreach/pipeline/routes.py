@@ -366,4 +366,5 @@ def board_url(args: dict[str, str], more: list[str] | None = None) -> str:
     query = MultiDict(args)
     for stage in more or []:
         query.add("more", stage)
-    return url_for("pipeline.board", **query.to_dict(flat=False))
+    values: dict[str, Any] = query.to_dict(flat=False)
+    return url_for("pipeline.board", **values)

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.wrappers import Response as BaseResponse
 from wtforms import BooleanField, SubmitField
 
 from outreach.auth.decorators import role_required
@@ -27,7 +28,7 @@ class ImportForm(FlaskForm):
 
 @bp.route("/candidates/import", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def import_candidates() -> str | Response:
+def import_candidates() -> str | BaseResponse:
     form = ImportForm()
     report = None
     if form.validate_on_submit():

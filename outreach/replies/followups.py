@@ -135,7 +135,8 @@ def _waiting(
             Reply.kind.in_([kind.value for kind in ReplyKind if kind.is_answer]),
         )
     ):
-        last_reply[m_id] = max(at, last_reply.get(m_id, at))
+        if m_id is not None:
+            last_reply[m_id] = max(at, last_reply.get(m_id, at))
     bounced = needs_new_address_ids(session, list(candidates))
     settings = {s.letter: s for s in all_settings(session)}
     due: list[Due] = []
@@ -146,6 +147,8 @@ def _waiting(
         if not originals or m_id in bounced:
             continue
         original = originals[-1]
+        original_sent = original.sent_at
+        assert original_sent is not None
         rule = settings.get(original.letter)
         if rule is None:
             continue
@@ -156,11 +159,11 @@ def _waiting(
         ]
         if any(x.status in PENDING for x in followups):
             continue
-        sent = [x for x in followups if x.status in DELIVERED and x.sent_at]
+        sent = [x.sent_at for x in followups if x.status in DELIVERED and x.sent_at is not None]
         if check_limits and len(sent) >= rule.max_per_candidate:
             continue
-        last = max([original.sent_at, *[x.sent_at for x in sent]])  # type: ignore[list-item]
-        if m_id in last_reply and last_reply[m_id] >= original.sent_at:  # type: ignore[operator]
+        last = max([original_sent, *sent])
+        if m_id in last_reply and last_reply[m_id] >= original_sent:
             continue
         if now - last < timedelta(days=rule.days):
             continue

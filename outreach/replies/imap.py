@@ -123,7 +123,7 @@ def _quote(folder: str) -> str:
 
 
 def _new_uids(client: imaplib.IMAP4, after: int) -> list[int]:
-    status, data = client.uid("SEARCH", None, f"UID {after + 1}:*")
+    status, data = client.uid("SEARCH", f"UID {after + 1}:*")
     if status != "OK":
         raise MailboxError(f"UID SEARCH failed: {data!r}")
     uids = [int(x) for x in (data[0] or b"").split()]

@@ -335,7 +335,7 @@ def _bounce(msg: Message) -> Bounce:
                     info.diagnostic = " ".join(diagnostic.split(";", 1)[-1].split())
         elif ctype == "message/rfc822" and not info.original_message_id:
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 info.original_message_id = normalize_message_id(_header(inner[0], "Message-ID"))
         elif ctype == "text/rfc822-headers" and not info.original_message_id:
             headers = HeaderParser().parsestr(_part_text(part))

@@ -12,10 +12,10 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Result, func, select, update
 
 from outreach.clock import utcnow
 from outreach.extensions import Session
@@ -226,7 +226,12 @@ def cancel_followups(session: Session, municipality_id: int) -> int:
         .values(status=LetterStatus.CANCELLED.value, error="reply received", updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return _rowcount(result)
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE changed (the result of an UPDATE is a cursor's)."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def _set_letter_status(
@@ -238,7 +243,7 @@ def _set_letter_status(
         .values(status=target, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return _rowcount(result) > 0
 
 
 Effect = list[Any]  # [code, params], see outreach.replies.models.EFFECTS
@@ -445,7 +450,8 @@ def needs_new_address_ids(session: Session, ids: list[int] | None = None) -> set
         query = query.where(BouncedAddress.municipality_id.in_(ids))
     bounced: dict[int, set[str]] = {}
     for m_id, email in session.execute(query):
-        bounced.setdefault(m_id, set()).add(email.lower())
+        if m_id is not None:
+            bounced.setdefault(m_id, set()).add(email.lower())
     if not bounced:
         return set()
     primary: dict[int, str] = {}
