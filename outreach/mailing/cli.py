@@ -15,6 +15,7 @@ from outreach.letters import kinds
 from outreach.letters.cli import letters_cli
 from outreach.letters.kinds import LetterKind
 from outreach.letters.render import RenderError
+from outreach.locales import THEMES
 from outreach.mailing import batches, outbox, queueing
 from outreach.mailing.models import Batch, Letter, LetterStatus
 from outreach.pipeline.cli import STAGE_CHOICE
@@ -36,7 +37,12 @@ def batch_cli() -> None:
 )
 @click.option("--country", multiple=True, help="Only candidates in this country (repeatable).")
 @click.option("--language", default=None, help="Only candidates speaking this language.")
-@click.option("--theme", default=None, help="Only candidates with this theme.")
+@click.option(
+    "--theme",
+    default=None,
+    type=click.Choice(list(THEMES), case_sensitive=False),
+    help="Only candidates with this theme.",
+)
 @click.option("--owner", type=int, default=None, help="Only candidates of this owner (user id).")
 @click.option("--ids", default=None, help="Only these candidate ids, e.g. 1,2,3.")
 @click.option("--resend", is_flag=True, help="Also send to candidates that already got it.")
