@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 #: Rounds of (c) and samples of (d); their medians are printed.
 REPEATS = 3
@@ -120,7 +121,7 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def reap(process: subprocess.Popen) -> float:  # type: ignore[type-arg]
+def reap(process: subprocess.Popen[bytes]) -> float:
     """Wait for a child; returns the CPU time it used."""
     _pid, _status, usage = os.wait4(process.pid, 0)
     process.returncode = 0
@@ -217,7 +218,9 @@ def stop_embedded_redis(folder: str) -> None:
         Redis(unix_socket_path=embedded_socket(folder)).shutdown(nosave=True)
 
 
-def naive_rate(session, queue, municipality_ids, command, env) -> float:  # type: ignore[no-untyped-def]
+def naive_rate(
+    session: Any, queue: Any, municipality_ids: list[int], command: list[str], env: dict[str, str]
+) -> float:
     """Follow-ups to ``municipality_ids``, one job per letter, through two burst workers."""
     from sqlalchemy import func, select
 

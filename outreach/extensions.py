@@ -3,7 +3,7 @@ session type that services take."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from flask import Flask, current_app
 from flask_babel import Babel
@@ -14,7 +14,7 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import orm
+from sqlalchemy import CursorResult, Result, orm
 
 
 class Base(orm.DeclarativeBase):
@@ -45,3 +45,8 @@ def app_object() -> Flask:
     """The application behind ``current_app``, to hand to a worker, a thread or a process."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # LocalProxy's method, absent from Flask's stubs
     return app
+
+
+def updated_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE (or DELETE) changed: its result is a cursor's."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)

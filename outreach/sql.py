@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
+
+from outreach.extensions import Session
 
 
 class Prepared:

@@ -7,11 +7,12 @@ import email.policy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
+from typing import cast
 
 from sqlalchemy import delete
 
 from outreach.catcher.models import CaughtMessage
-from outreach.extensions import Session
+from outreach.extensions import Session, updated_rows
 
 #: Shown in the sandboxed frame ahead of a letter's HTML: no scripts, no remote content.
 FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -50,13 +51,12 @@ def store(session: Session, mail_from: str, rcpt_tos: Iterable[str], raw: bytes)
 
 def delete_all(session: Session) -> int:
     """Forget every caught message; returns how many there were."""
-    result = session.execute(delete(CaughtMessage))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return updated_rows(session.execute(delete(CaughtMessage)))
 
 
 def _decoded(part: Message) -> str:
     try:
-        return str(part.get_content())  # type: ignore[attr-defined]
+        return str(cast(EmailMessage, part).get_content())
     except Exception:
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes):

@@ -102,7 +102,7 @@ def _capped(filter_fn: Callable[..., Any], *positions: int) -> Callable[..., Any
         return filter_fn(*args, **kwargs)
 
     wrapped.__name__ = filter_fn.__name__
-    wrapped.jinja_pass_arg = getattr(filter_fn, "jinja_pass_arg", None)  # type: ignore[attr-defined]
+    wrapped.jinja_pass_arg = getattr(filter_fn, "jinja_pass_arg", None)  # type: ignore[attr-defined]  # Jinja's own mark on filters
     return wrapped
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach.clock import utcnow
-from outreach.extensions import db
+from outreach.extensions import app_object, db
 from outreach.mailing import outbox
 from outreach.mailing.models import Batch, Letter
 from outreach.mailing.ratelimit import RateLimit
@@ -26,7 +26,7 @@ from outreach.queue import get_queue, get_redis
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on POSIX
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # the write turn is then a no-op
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ class WriteTurn:
     def release(self) -> None:
         if self.held:
             self.held = False
-            fcntl.flock(self.fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
+            fcntl.flock(self.fd, fcntl.LOCK_UN)  # type: ignore[arg-type]  # held implies a file
 
 
 _turn_files: dict[str, int] = {}
@@ -221,7 +221,7 @@ def sweep_job() -> dict[str, int]:
         result = run_sweep(db.session)
         return {"expired": result.expired, "requeued": len(result.due)}
     finally:
-        schedule_sweep(current_app._get_current_object(), get_redis())  # type: ignore[attr-defined]
+        schedule_sweep(app_object(), get_redis())
 
 
 def schedule_sweep(app: Flask, redis: Redis) -> None:

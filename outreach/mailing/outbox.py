@@ -13,9 +13,9 @@ from email.utils import make_msgid
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, Text, func, or_, select, update
-from sqlalchemy.orm import Session
 
 from outreach.clock import utcnow
+from outreach.extensions import Session, updated_rows
 from outreach.mailing.models import CLAIMABLE, Batch, Letter, LetterStatus
 from outreach.mailing.sending import sender_address
 from outreach.pipeline import services as pipeline
@@ -34,7 +34,7 @@ def _set(session: Session, where: list[Any], **values: Any) -> int:
     result = session.execute(
         update(Letter).where(*where).values(**values).execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return updated_rows(result)
 
 
 _CLAIMABLE_SQL = ", ".join(f"'{status}'" for status in CLAIMABLE)

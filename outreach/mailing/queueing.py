@@ -17,8 +17,8 @@ from flask import current_app
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
+from outreach.extensions import Session
 from outreach.mailing import batches, outbox
 from outreach.mailing.models import CLAIMABLE, Batch, Letter
 from outreach.queue import get_queue

@@ -154,7 +154,7 @@ class _Tracking:
 
     def data(self, msg: Any) -> tuple[int, bytes]:
         self.in_data = True
-        reply = super().data(msg)  # type: ignore[misc]
+        reply = super().data(msg)  # type: ignore[misc]  # typeshed types SMTP.data's reply loosely
         self.data_reply = reply
         return reply
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import DateTime, Integer, Text, bindparam, select
+from sqlalchemy import DateTime, Integer, Table, Text, bindparam, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import update as sa_update
 
@@ -312,7 +312,7 @@ def make_primary_contact(session: Session, contact: Contact, *, user_id: int | N
     )
 
 
-_municipality = Municipality.__table__
+_municipality = cast(Table, Municipality.__table__)
 _MOVE_SENT = (
     sa_update(_municipality)
     .where(
@@ -343,7 +343,7 @@ _ADD_SENT_CHANGE = Prepared(
     note=Text(),
     now=DateTime(),
 )
-_STAGE_CHANGE = sa_insert(StageChange.__table__)
+_STAGE_CHANGE = sa_insert(cast(Table, StageChange.__table__))
 
 
 def move_sent(

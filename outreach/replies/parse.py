@@ -17,7 +17,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser, HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, cast
 
 from outreach.replies.kinds import ReplyKind
 
@@ -243,7 +243,7 @@ def html_to_text(html: str) -> str:
 
 def _part_text(part: Message) -> str:
     try:
-        return str(part.get_content())  # type: ignore[attr-defined]
+        return str(cast(EmailMessage, part).get_content())
     except (LookupError, UnicodeError, AttributeError, KeyError, ValueError):
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes):

@@ -12,13 +12,13 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import CursorResult, Result, func, select, update
+from sqlalchemy import func, select, update
 
 from outreach.clock import utcnow
-from outreach.extensions import Session
+from outreach.extensions import Session, updated_rows
 from outreach.letters.kinds import LetterKind
 from outreach.mailing.models import CLAIMABLE, DELIVERED, Letter, LetterStatus
 from outreach.pipeline import services as pipeline
@@ -226,12 +226,7 @@ def cancel_followups(session: Session, municipality_id: int) -> int:
         .values(status=LetterStatus.CANCELLED.value, error="reply received", updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return _rowcount(result)
-
-
-def _rowcount(result: Result[Any]) -> int:
-    """Rows an UPDATE changed (the result of an UPDATE is a cursor's)."""
-    return int(cast(CursorResult[Any], result).rowcount or 0)
+    return updated_rows(result)
 
 
 def _set_letter_status(
@@ -243,7 +238,7 @@ def _set_letter_status(
         .values(status=target, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return _rowcount(result) > 0
+    return updated_rows(result) > 0
 
 
 Effect = list[Any]  # [code, params], see outreach.replies.models.EFFECTS
