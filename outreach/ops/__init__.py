@@ -2,10 +2,10 @@
 
 from flask import Flask
 
+from outreach.ops.cli import check_command
+from outreach.ops.routes import Readiness
+
 
 def init_app(app: Flask) -> None:
-    from outreach.ops.cli import check_command
-    from outreach.ops.routes import Readiness
-
     Readiness().register(app)
     app.cli.add_command(check_command)

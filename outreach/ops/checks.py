@@ -23,10 +23,15 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from redis import Redis
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from outreach import resources
 from outreach.config import DEFAULT_SECRET_KEY
 from outreach.extensions import db
+from outreach.letters import office, sources
+from outreach.letters.kinds import LetterKind
+from outreach.queue import embedded_socket
+from outreach.replies.imap import MailboxConfig, MailboxError, connect
 
 #: Seconds a check waits for a server before it reports it unreachable.
 TIMEOUT = 5.0
@@ -121,8 +126,6 @@ def redis(app: Flask) -> Result:
     name = "Redis"
     url = app.config.get("REDIS_URL") or ""
     if not url:
-        from outreach.queue import embedded_socket
-
         socket = embedded_socket(app.instance_path)
         if not Path(socket).exists():
             return fail(
@@ -177,8 +180,6 @@ def _snapshots(client: Redis) -> bool:
 
 
 def _hide_password(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
@@ -255,8 +256,6 @@ def mail(app: Flask) -> Result:
 
 
 def imap(app: Flask) -> Result:
-    from outreach.replies.imap import MailboxConfig, MailboxError, connect
-
     name = "IMAP"
     config = MailboxConfig.from_config(app.config)
     if not config.host:
@@ -279,19 +278,17 @@ def imap(app: Flask) -> Result:
 
 
 def letter_templates(app: Flask) -> Result:
-    from outreach.letters import office, sources
-
     name = "letter templates"
     with app.app_context():
         folder = sources.folder()
         try:
             session = db.session()
             fallback = office.values(session)["fallback_language"]
-            missing = [x for x in sources.LETTERS if fallback not in sources.languages(x, session)]
+            missing = [x for x in LetterKind if fallback not in sources.languages(x, session)]
         except Exception:
             db.session.rollback()
             fallback = office.defaults()["fallback_language"]
-            missing = [x for x in sources.LETTERS if fallback not in sources.languages(x)]
+            missing = [x for x in LetterKind if fallback not in sources.languages(x)]
         finally:
             db.session.remove()
     if not Path(folder).is_dir():

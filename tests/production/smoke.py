@@ -43,9 +43,9 @@ from typing import Any, TypeVar
 from redis import Redis
 from sqlalchemy.engine import make_url
 
-from outreach.scratch import scratch_database
 from tests.production import compose
 from tests.production.browser import Browser
+from tests.support.scratch import scratch_database
 from tests.support.smtp_sink import SMTPSink, free_port
 
 T = TypeVar("T")
