@@ -14,7 +14,7 @@ from outreach.clock import utcnow
 from outreach.extensions import db
 from outreach.letters.render import RenderError
 from outreach.mailing.batches import BatchError
-from outreach.replies import followups, jobs, services
+from outreach.replies import followups, jobs, quarantine, services
 from outreach.replies.imap import MailboxError
 from outreach.replies.models import ReplySource
 from outreach.replies.parse import ParseError
@@ -55,9 +55,9 @@ def fetch_command(as_json: bool) -> None:
     for item in items:
         click.echo(_describe(item))
     for entry in skipped:
-        click.echo(f"skipped message UID {entry['uid']}: {entry['reason']}")
+        click.echo(f"quarantined message UID {entry['uid']}: {entry['reason']}")
     new = sum(1 for i in items if not i["duplicate"])
-    click.echo(f"{new} new, {len(items) - new} already recorded, {len(skipped)} skipped")
+    click.echo(f"{new} new, {len(items) - new} already recorded, {len(skipped)} quarantined")
 
 
 @replies_cli.command("import")
@@ -68,7 +68,7 @@ def import_command(path: Path, as_json: bool) -> None:
     """Record a saved message (.eml) and print its match and effect."""
     raw = path.read_bytes()
     try:
-        outcome = services.receive(db.session, raw, source=ReplySource.EML.value)
+        done = quarantine.intake(db.session, raw, source=ReplySource.EML.value, unreadable=False)
         db.session.commit()
     except ParseError as exc:
         db.session.rollback()
@@ -76,7 +76,11 @@ def import_command(path: Path, as_json: bool) -> None:
     except Exception:
         db.session.rollback()
         raise
-    item = outcome.as_dict()
+    if isinstance(done, quarantine.Quarantined):
+        raise click.ClickException(
+            f"{path.name}: quarantined as {done.item.id}: {done.item.reason}"
+        )
+    item = done.as_dict()
     click.echo(json.dumps(item, ensure_ascii=False) if as_json else _describe(item))
 
 
@@ -95,6 +99,73 @@ def list_command(unmatched: bool, as_json: bool) -> None:
         click.echo(
             f"{r.id}\t{r.received_at:%Y-%m-%d %H:%M}\t{r.kind}\t{r.sender}\t{who}\t{r.subject}"
         )
+
+
+@replies_cli.group("quarantine")
+def quarantine_cli() -> None:
+    """Incoming messages that could not be read or stored."""
+
+
+@quarantine_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def quarantine_list_command(as_json: bool) -> None:
+    """List quarantined messages, newest first, with the reason."""
+    items = quarantine.list_quarantined(db.session, limit=10_000)
+    if as_json:
+        click.echo(json.dumps([i.as_dict() for i in items], ensure_ascii=False))
+        return
+    for i in items:
+        click.echo(
+            f"{i.id}\t{i.received_at:%Y-%m-%d %H:%M}\t{i.source}\t{i.sender}\t{i.subject}"
+            f"\t{i.reason}"
+        )
+    click.echo(f"{len(items)} quarantined")
+
+
+def _quarantined(item_id: int) -> Any:
+    try:
+        return quarantine.get(db.session, item_id)
+    except quarantine.QuarantineError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@quarantine_cli.command("save")
+@click.argument("item_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def quarantine_save_command(item_id: int, path: Path) -> None:
+    """Write a quarantined message, as received, to PATH (.eml)."""
+    item = _quarantined(item_id)
+    path.write_bytes(item.raw)
+    click.echo(f"wrote {len(item.raw)} bytes to {path}")
+
+
+@quarantine_cli.command("discard")
+@click.argument("item_id", type=int)
+@with_appcontext
+def quarantine_discard_command(item_id: int) -> None:
+    """Delete a quarantined message for good."""
+    _quarantined(item_id)
+    quarantine.discard(db.session, item_id)
+    db.session.commit()
+    click.echo(f"discarded quarantined message {item_id}")
+
+
+@quarantine_cli.command("retry")
+@click.argument("item_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def quarantine_retry_command(item_id: int, as_json: bool) -> None:
+    """Receive a quarantined message again; it leaves the quarantine once recorded."""
+    try:
+        outcome = quarantine.retry(db.session, item_id)
+    except quarantine.QuarantineError as exc:
+        db.session.commit()  # the new reason
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    item = outcome.as_dict()
+    click.echo(json.dumps(item, ensure_ascii=False) if as_json else _describe(item))
 
 
 @click.group("followups")

@@ -1,9 +1,13 @@
 """Reading the office's IMAP mailbox: new messages only, remembered by UIDVALIDITY and UID.
 
-The folder is opened read-only and messages are fetched with ``BODY.PEEK[]``, so the office's
-own mail client still sees them as unread. The position is kept in :class:`MailboxState` and
-moves forward in the same transaction that records the replies, so a crash repeats at most
-the unfinished chunk (and a repeated message is a duplicate, stored once).
+The connection is IMAPClient's (folder names in modified UTF-7, so "Відповіді" works). The
+folder is opened read-only and messages are fetched with ``BODY.PEEK[]``, so the office's own
+mail client still sees them as unread. Messages are fetched in batches: their sizes first,
+then the bodies of several at once; a message larger than
+:data:`outreach.replies.parse.MAX_MESSAGE_BYTES` is not downloaded but quarantined with its
+header. The position is kept in :class:`MailboxState` and moves forward in the same
+transaction that records the replies (and the quarantined messages), so a crash repeats at
+most the unfinished chunk (and a repeated message is a duplicate, stored once).
 """
 
 from __future__ import annotations
@@ -11,24 +15,32 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
-import re
+import socket
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
 from sqlalchemy import select
 
 from outreach.clock import utcnow
 from outreach.extensions import Session
 from outreach.replies import parse as p
 from outreach.replies.models import MailboxState, ReplySource
-from outreach.replies.services import Outcome, receive
+from outreach.replies.quarantine import Quarantined, intake, quarantine
+from outreach.replies.services import Outcome
 
 log = logging.getLogger(__name__)
 
 #: Messages handled per transaction.
 CHUNK = 50
+#: Most messages, and most bytes, downloaded by one FETCH command.
+BATCH_MESSAGES = 20
+BATCH_BYTES = 8 * 1024 * 1024
+
+_ERRORS = (OSError, IMAPClientError, imaplib.IMAP4.error, ssl.SSLError, socket.timeout)
 
 
 class MailboxError(RuntimeError):
@@ -76,13 +88,13 @@ class MailboxConfig:
 
 @dataclass
 class Mailbox:
-    """An open, selected folder and the UIDVALIDITY the server reported for it."""
+    """An open, read-only selected folder and the UIDVALIDITY the server reported for it."""
 
-    client: imaplib.IMAP4
+    client: IMAPClient
     uidvalidity: int
 
     def close(self) -> None:
-        with contextlib.suppress(OSError, imaplib.IMAP4.error):
+        with contextlib.suppress(*_ERRORS):
             self.client.logout()
 
 
@@ -91,59 +103,80 @@ def connect(config: MailboxConfig) -> Mailbox:
     if not config.configured:
         raise MailboxError("IMAP_HOST and IMAP_USER are not set")
     context = ssl.create_default_context(cafile=config.ca_file or None)
+    client: IMAPClient | None = None
     try:
-        if config.tls:
-            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                config.host, config.port, ssl_context=context, timeout=config.timeout
-            )
-        else:
-            client = imaplib.IMAP4(config.host, config.port, timeout=config.timeout)
-            if config.starttls:
-                client.starttls(ssl_context=context)
+        client = IMAPClient(
+            config.host,
+            port=config.port,
+            ssl=config.tls,
+            ssl_context=context if config.tls else None,
+            timeout=config.timeout,
+        )
+        if config.starttls:
+            client.starttls(context)
         client.login(config.user, config.password)
-        status, _ = client.select(_quote(config.folder), readonly=True)
-        if status != "OK":
-            client.logout()
-            raise MailboxError(f"IMAP_FOLDER: no folder {config.folder!r} on {config.host}")
-        _, data = client.response("UIDVALIDITY")
-        if not data or data[-1] is None:
-            _, data = client.status(_quote(config.folder), "(UIDVALIDITY)")
-            found = re.search(rb"UIDVALIDITY (\d+)", (data or [b""])[0] or b"")
-            if not found:
-                client.logout()
-                raise MailboxError("the server did not report the folder's UIDVALIDITY")
-            data = [found.group(1)]
-    except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
+        try:
+            selected = client.select_folder(config.folder, readonly=True)
+        except IMAPClientError as exc:
+            raise MailboxError(
+                f"IMAP_FOLDER: no folder {config.folder!r} on {config.host} ({exc})"
+            ) from exc
+        uidvalidity = selected.get(b"UIDVALIDITY")
+        if not uidvalidity:
+            status = client.folder_status(config.folder, [b"UIDVALIDITY"])
+            uidvalidity = status.get(b"UIDVALIDITY")
+        if not uidvalidity:
+            raise MailboxError("the server did not report the folder's UIDVALIDITY")
+    except MailboxError:
+        if client is not None:
+            Mailbox(client, 0).close()
+        raise
+    except _ERRORS as exc:
+        if client is not None:
+            Mailbox(client, 0).close()
         raise MailboxError(f"cannot read {config.host}:{config.port}: {exc}") from exc
-    return Mailbox(client, int(data[-1]))
+    return Mailbox(client, int(uidvalidity))
 
 
-def _quote(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _new_uids(client: imaplib.IMAP4, after: int) -> list[int]:
-    status, data = client.uid("SEARCH", f"UID {after + 1}:*")
-    if status != "OK":
-        raise MailboxError(f"UID SEARCH failed: {data!r}")
-    uids = [int(x) for x in (data[0] or b"").split()]
+def _new_uids(client: IMAPClient, after: int) -> list[int]:
+    try:
+        uids = client.search(["UID", f"{after + 1}:*"])
+    except _ERRORS as exc:
+        raise MailboxError(f"UID SEARCH failed: {exc}") from exc
     # "n:*" always includes the newest message even when its UID is below n.
-    return sorted(u for u in uids if u > after)
+    return sorted(int(u) for u in uids if int(u) > after)
 
 
-def _fetch(client: imaplib.IMAP4, uid: int) -> bytes | None:
-    status, data = client.uid("FETCH", str(uid), "(BODY.PEEK[])")
-    if status != "OK":
-        raise MailboxError(f"FETCH of UID {uid} failed: {data!r}")
-    for item in data:
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
-            return item[1]
-    return None  # expunged meanwhile
+def _fetch(client: IMAPClient, uids: list[int], items: list[str]) -> dict[int, dict[bytes, Any]]:
+    if not uids:
+        return {}
+    try:
+        return client.fetch(uids, items)
+    except _ERRORS as exc:
+        raise MailboxError(f"FETCH of UIDs {uids[0]}..{uids[-1]} failed: {exc}") from exc
+
+
+def _batches(sizes: dict[int, int], uids: list[int]) -> list[list[int]]:
+    """Groups of UIDs to download with one FETCH each (by count and by total size)."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes[uid]
+        if current and (len(current) >= BATCH_MESSAGES or total + size > BATCH_BYTES):
+            groups.append(current)
+            current, total = [], 0
+        current.append(uid)
+        total += size
+    if current:
+        groups.append(current)
+    return groups
 
 
 @dataclass
 class FetchResult:
     outcomes: list[Outcome] = field(default_factory=list)
+    #: (UID, reason) of every message quarantined instead of recorded.
     skipped: list[tuple[int, str]] = field(default_factory=list)
     more: bool = False
     reset: bool = False
@@ -169,9 +202,9 @@ def fetch_chunk(
 ) -> FetchResult:
     """Record up to ``limit`` new messages and move the mailbox position past them (flushed).
 
-    A message that cannot be read is skipped with a logged reason; it does not stop the rest.
-    When the folder's UIDVALIDITY changed, the folder is read again from the start (messages
-    already recorded are recognised by their Message-ID).
+    A message that cannot be read or stored is quarantined with the reason; it does not stop
+    the rest. When the folder's UIDVALIDITY changed, the folder is read again from the start
+    (messages already recorded are recognised by their Message-ID).
     """
     result = FetchResult()
     state = state_for(session, config.key)
@@ -189,18 +222,54 @@ def fetch_chunk(
         state.uidvalidity = uidvalidity
         state.last_uid = 0
     uids = _new_uids(client, state.last_uid)
-    for uid in uids[:limit]:
-        raw = _fetch(client, uid)
-        if raw is None:
+    chunk = uids[:limit]
+    sizes = {
+        uid: int(data.get(b"RFC822.SIZE") or 0)
+        for uid, data in _fetch(client, chunk, ["RFC822.SIZE"]).items()
+    }
+    readable = [uid for uid in chunk if uid in sizes and sizes[uid] <= p.MAX_MESSAGE_BYTES]
+    bodies: dict[int, bytes] = {}
+    for group in _batches(sizes, readable):
+        for uid, data in _fetch(client, group, ["BODY.PEEK[]"]).items():
+            body = data.get(b"BODY[]")
+            if isinstance(body, bytes):
+                bodies[uid] = body
+    for uid in chunk:
+        if uid not in sizes:  # expunged meanwhile
             state.last_uid = uid
             continue
-        try:
-            result.outcomes.append(receive(session, raw, source=ReplySource.IMAP.value))
-        except p.ParseError as exc:
-            log.warning("skipped message UID %s in %s: %s", uid, config.key, exc)
-            result.skipped.append((uid, str(exc)))
+        if uid in bodies:
+            done = intake(
+                session, bodies[uid], source=ReplySource.IMAP.value, mailbox=config.key, uid=uid
+            )
+        elif sizes[uid] > p.MAX_MESSAGE_BYTES:
+            done = _too_large(session, client, config, uid, sizes[uid])
+        else:
+            state.last_uid = uid
+            continue
+        if isinstance(done, Quarantined):
+            result.skipped.append((uid, done.item.reason))
+        else:
+            result.outcomes.append(done)
         state.last_uid = uid
     result.more = len(uids) > limit
     state.checked_at = utcnow()
     session.flush()
     return result
+
+
+def _too_large(
+    session: Session, client: IMAPClient, config: MailboxConfig, uid: int, size: int
+) -> Quarantined:
+    """Quarantine a message too large to download, keeping its header."""
+    header = _fetch(client, [uid], ["BODY.PEEK[HEADER]"]).get(uid, {}).get(b"BODY[HEADER]")
+    return quarantine(
+        session,
+        header if isinstance(header, bytes) else b"",
+        f"the message is {size:,} bytes, more than the {p.MAX_MESSAGE_BYTES:,} read",
+        source=ReplySource.IMAP.value,
+        mailbox=config.key,
+        uid=uid,
+        size=size,
+        complete=False,
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.clock import utcnow
@@ -92,6 +92,8 @@ class Reply(Model):
     sender_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
+    #: What the sender wrote, without the quoted letter (the timeline shows this).
+    reply_text: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     matched_by: Mapped[str | None] = mapped_column(String(20))
@@ -135,6 +137,44 @@ class Reply(Model):
             "matched_by": self.matched_by,
             "attachments": self.attachments or [],
             "effect": self.effect,
+        }
+
+
+class QuarantinedMessage(Model):
+    """An incoming message that could not be read or stored, kept for a person to look at.
+
+    ``raw`` is the message as received (only its header when ``complete`` is false: a message
+    too large to read); ``digest`` recognises the same message arriving again."""
+
+    __tablename__ = "quarantined_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str] = mapped_column(String(20), default=ReplySource.IMAP.value)
+    mailbox: Mapped[str] = mapped_column(String(500), default="")
+    uid: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    message_id: Mapped[str] = mapped_column(String(255), default="")
+    sender: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    complete: Mapped[bool] = mapped_column(default=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "mailbox": self.mailbox,
+            "uid": self.uid,
+            "reason": self.reason,
+            "message_id": self.message_id,
+            "sender": self.sender,
+            "subject": self.subject,
+            "size": self.size,
+            "complete": self.complete,
+            "received_at": self.received_at.isoformat(),
         }
 
 

@@ -1,7 +1,10 @@
 """Reading an incoming message: who sent it, what it answers, and what kind of answer it is.
 
 Everything here works on raw bytes and knows nothing of the database. A message that cannot
-be understood raises :class:`ParseError` with a reason for the log; the caller skips it.
+be understood, or that is larger or has more parts than :data:`MAX_MESSAGE_BYTES` and
+:data:`MAX_PARTS` allow, raises :class:`ParseError` with the reason; the caller quarantines it.
+Every text taken from a message is made storable (:func:`storable`): no NUL characters, no
+lone surrogates, valid UTF-8.
 """
 
 from __future__ import annotations
@@ -19,10 +22,19 @@ from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any, cast
 
+from flufl.bounce import all_failures
+from mailparser_reply import EmailReplyParser
+
 from outreach.replies.kinds import ReplyKind
 
 #: Longest text kept from a message body.
 MAX_TEXT = 100_000
+#: Largest message read (bytes); a larger one is quarantined unread.
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+#: Most MIME parts read in one message; a message with more is quarantined unread.
+MAX_PARTS = 500
+#: Languages whose reply headers ("On … wrote:", "Am … schrieb") the quote stripper knows.
+QUOTE_LANGUAGES = ("en", "de", "pl", "it", "fr", "cs", "es")
 
 #: Out-of-office phrases in the letter languages (uk, en, pl, de, it, lv, lt, fr), matched
 #: anywhere in the subject as whole words, case- and accent-insensitively.
@@ -99,11 +111,51 @@ _PREFIX_RE = re.compile(
     + "|".join(re.escape(_fold(p)) for p in AUTO_SUBJECT_PREFIXES)
     + r")(?!\w)"
 )
-_MSGID_RE = re.compile(r"<[^<>\s]+>")
+_MSGID_RE = re.compile(r"<[^<>\s\x00]{1,250}>")
+#: Lines that may start a MIME part: boundaries and Content-Type headers.
+_PART_START = re.compile(rb"^(?:--|content-type:)", re.IGNORECASE | re.MULTILINE)
+_QUOTED = re.compile(r"(?:\n[ \t]*>[^\n]*)+\s*$")
+_ATTRIBUTION = re.compile(r"\n[^\n]*:[ \t]*$")
+_SEPARATOR = re.compile(r"\n[ \t]*(?:-{3,}[^\n]*-{3,}|_{5,})[ \t]*$")
+_reply_parser = EmailReplyParser(languages=list(QUOTE_LANGUAGES))
+#: Subjects of warnings that a letter is delayed, not refused (they change nothing).
+_DELAY_SUBJECT = re.compile(
+    r"\b(?:delay(?:ed)?|not yet been delivered|verzögert|opóźnion\w*|ritardat\w*|retardé)\b",
+    re.IGNORECASE,
+)
+_COPIED_MESSAGE_ID = re.compile(
+    r"^Message-ID:[ \t]*(<[^<>\s]{1,250}>)", re.IGNORECASE | re.MULTILINE
+)
 
 
 class ParseError(ValueError):
     """The message cannot be read; ``str(exc)`` is the reason."""
+
+
+def storable(text: str) -> str:
+    """``text`` as any database stores it: NUL characters removed, bytes that the mail
+    parser kept as surrogates decoded as UTF-8 where they are, replaced where they are not."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def check_limits(raw: bytes) -> None:
+    """Refuse, before parsing, a message too large or with too many parts to read safely."""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise ParseError(
+            f"the message is {len(raw):,} bytes, more than the {MAX_MESSAGE_BYTES:,} read"
+        )
+    for starts, _match in enumerate(_PART_START.finditer(raw), 1):
+        if starts > 2 * MAX_PARTS + 2:
+            raise ParseError(f"the message has more than {MAX_PARTS} parts")
 
 
 @dataclass
@@ -130,6 +182,8 @@ class Parsed:
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
     text: str = ""
+    #: What the sender wrote, without the quoted letter and the signature.
+    reply_text: str = ""
     attachments: list[dict[str, Any]] = field(default_factory=list)
     kind: ReplyKind = ReplyKind.REPLY
     bounce: Bounce | None = None
@@ -166,8 +220,8 @@ def normalize_message_id(value: str | None) -> str:
     found = message_ids(value)
     if found:
         return found[0]
-    value = str(value or "").strip()
-    return f"<{value}>" if value and " " not in value else ""
+    value = storable(str(value or "")).strip()
+    return f"<{value}>" if value and " " not in value and len(value) <= 250 else ""
 
 
 def _header(msg: Message, name: str) -> str:
@@ -176,7 +230,7 @@ def _header(msg: Message, name: str) -> str:
     except Exception:  # a header the parser cannot fold into a value
         raw = msg.get_all(name, failobj=[None])
         value = raw[0] if raw else None
-    return str(value or "").strip()
+    return storable(str(value or "")).strip()
 
 
 def _sender(msg: Message) -> tuple[str, str]:
@@ -185,13 +239,14 @@ def _sender(msg: Message) -> tuple[str, str]:
         addresses = getattr(header, "addresses", None)
         if addresses:
             address: Address = addresses[0]
-            if address.addr_spec and "@" in address.addr_spec:
-                return address.addr_spec.lower(), address.display_name or ""
+            addr = storable(address.addr_spec or "")
+            if addr and "@" in addr:
+                return addr.lower(), storable(address.display_name or "")
     except Exception:
         pass
     for name, addr in getaddresses([_header(msg, "From")]):
         if addr and "@" in addr:
-            return addr.lower(), name
+            return storable(addr).lower(), storable(name)
     return "", ""
 
 
@@ -258,7 +313,26 @@ def _body_text(msg: EmailMessage) -> str:
     text = _part_text(body)
     if body.get_content_subtype() == "html":
         text = html_to_text(text)
-    return text.replace("\x00", "").strip()[:MAX_TEXT]
+    return storable(text).strip()[:MAX_TEXT]
+
+
+def reply_text(text: str) -> str:
+    """What the sender wrote above the quoted letter ("On … wrote:" and what follows, "> "
+    lines, a trailing signature), by the quote stripper; the whole text when nothing is left."""
+    try:
+        own = _reply_parser.parse_reply(text) or ""
+    except (re.error, RecursionError, IndexError):
+        own = ""
+    own = own.strip()
+    # Attributions the stripper does not know ("W dniu … pisze:") still precede "> " lines.
+    while True:
+        shorter = _QUOTED.sub("", own)
+        shorter = _ATTRIBUTION.sub("", shorter) if shorter != own else shorter
+        shorter = _SEPARATOR.sub("", shorter).rstrip()
+        if shorter == own:
+            break
+        own = shorter
+    return own or text
 
 
 def _attachments(msg: EmailMessage) -> list[dict[str, Any]]:
@@ -272,7 +346,7 @@ def _attachments(msg: EmailMessage) -> list[dict[str, Any]]:
         payload = part.get_payload(decode=True)
         found.append(
             {
-                "filename": str(filename or ""),
+                "filename": storable(str(filename or ""))[:255],
                 "content_type": part.get_content_type(),
                 "size": len(payload) if isinstance(payload, bytes) else 0,
             }
@@ -310,6 +384,21 @@ def _looks_like_bounce(msg: Message, sender: str) -> bool:
     )
 
 
+def _other_bounce(msg: Message) -> tuple[str, bool]:
+    """(recipient, permanent) of a bounce in a format other than RFC 3464, as the bounce
+    detectors of ``flufl.bounce`` recognise it (Exim, qmail, Exchange, Yahoo, ...)."""
+    temporary, permanent = all_failures(msg)
+    if _DELAY_SUBJECT.search(_header(msg, "Subject")):
+        temporary, permanent = temporary | permanent, frozenset()
+    for found, is_permanent in ((permanent, True), (temporary, False)):
+        for address in sorted(found):
+            text = address.decode("utf-8", "replace") if isinstance(address, bytes) else address
+            text = storable(text).strip().strip("<>").lower()
+            if "@" in text:
+                return text, is_permanent
+    return "", False
+
+
 def _status_fields(part: Message) -> list[Message]:
     """The field blocks of a message/delivery-status part (per message, then per recipient)."""
     payload = part.get_payload()
@@ -343,6 +432,18 @@ def _bounce(msg: Message) -> Bounce:
     return info
 
 
+def _mark_bounce(parsed: Parsed, msg: Message, recipient: str) -> None:
+    """Make ``parsed`` a bounce for ``recipient`` (a bounce in a format other than RFC 3464)."""
+    parsed.kind = ReplyKind.BOUNCE
+    parsed.bounce = _bounce(msg)
+    parsed.bounce.recipient = parsed.bounce.recipient or recipient
+    if not parsed.bounce.original_message_id:
+        # The returned letter is often copied into the text: its Message-ID header.
+        copied = _COPIED_MESSAGE_ID.search(parsed.text)
+        parsed.bounce.original_message_id = copied.group(1) if copied else ""
+    parsed.attachments = []
+
+
 def fallback_message_id(raw: bytes) -> str:
     """A stable Message-ID for a message that has none, so a second copy is still a duplicate."""
     return f"<{hashlib.sha256(raw).hexdigest()[:40]}@no-message-id.invalid>"
@@ -352,26 +453,32 @@ def parse(raw: bytes) -> Parsed:
     """Read ``raw``; raises :class:`ParseError` when it is not a message we can use."""
     if not raw or not raw.strip():
         raise ParseError("the message is empty")
+    check_limits(raw)
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw)
     except Exception as exc:  # the parser is lenient; anything raised here is fatal
         raise ParseError(f"unreadable message: {exc}") from exc
     if not isinstance(msg, EmailMessage) or not msg.keys():
         raise ParseError("no headers")
+    parts = sum(1 for _part in msg.walk())
+    if parts > MAX_PARTS:
+        raise ParseError(f"the message has {parts} parts, more than the {MAX_PARTS} read")
     sender, sender_name = _sender(msg)
     if not sender:
         raise ParseError("no sender address in From")
     try:
         subject = " ".join(_header(msg, "Subject").split())[:500]
+        text = _body_text(msg)
         parsed = Parsed(
             message_id=normalize_message_id(_header(msg, "Message-ID")) or fallback_message_id(raw),
-            sender=sender,
-            sender_name=sender_name,
+            sender=sender[:254],
+            sender_name=sender_name[:200],
             subject=subject,
             date=_date(msg),
             in_reply_to=normalize_message_id(_header(msg, "In-Reply-To")),
             references=message_ids(_header(msg, "References")),
-            text=_body_text(msg),
+            text=text,
+            reply_text=text,
             attachments=_attachments(msg),
         )
         if _looks_like_bounce(msg, sender):
@@ -380,6 +487,18 @@ def parse(raw: bytes) -> Parsed:
             parsed.attachments = []
         elif _is_auto_reply(msg, subject):
             parsed.kind = ReplyKind.AUTO_REPLY
+            recipient, permanent = _other_bounce(msg)
+            if recipient and permanent:
+                _mark_bounce(parsed, msg, recipient)
+        else:
+            recipient, permanent = _other_bounce(msg)
+            if recipient:
+                # A permanent failure is a bounce; a delay warning changes nothing.
+                parsed.kind = ReplyKind.AUTO_REPLY
+                if permanent:
+                    _mark_bounce(parsed, msg, recipient)
+            else:
+                parsed.reply_text = reply_text(text)
     except ParseError:
         raise
     except Exception as exc:

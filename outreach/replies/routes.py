@@ -9,7 +9,17 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,7 +35,7 @@ from outreach.letters.render import RenderError
 from outreach.mailing.batches import BatchError
 from outreach.pipeline.models import Municipality
 from outreach.pipeline.stages import Stage
-from outreach.replies import followups, jobs, services
+from outreach.replies import followups, jobs, quarantine, services
 from outreach.replies.forms import (
     AssignForm,
     CatcherReplyForm,
@@ -33,7 +43,7 @@ from outreach.replies.forms import (
     ManualReplyForm,
     UploadForm,
 )
-from outreach.replies.models import CHANNEL_LABELS, Reply, ReplySource
+from outreach.replies.models import CHANNEL_LABELS, QuarantinedMessage, Reply, ReplySource
 from outreach.replies.parse import ParseError, normalize_message_id
 
 bp = Blueprint("replies", __name__)
@@ -82,6 +92,7 @@ def inbox() -> str:
         replies=replies,
         unmatched=unmatched,
         waiting=waiting,
+        quarantined=quarantine.count(db.session),
         assign_form=form,
         upload_form=UploadForm(),
     )
@@ -137,7 +148,18 @@ def _receive_upload(form: UploadForm, candidate: Municipality | None) -> Respons
     if raw is None:
         return None
     try:
-        outcome = services.receive(db.session, raw, source=ReplySource.EML.value)
+        done = quarantine.intake(db.session, raw, source=ReplySource.EML.value, unreadable=False)
+        if isinstance(done, quarantine.Quarantined):
+            db.session.commit()
+            flash(
+                _(
+                    "The message cannot be stored and was quarantined: %(reason)s",
+                    reason=done.item.reason,
+                ),
+                "error",
+            )
+            return redirect(url_for("replies.quarantined"))
+        outcome = done
         if candidate is not None and outcome.reply.municipality_id is None:
             outcome = services.assign(
                 db.session, outcome.reply.id, candidate.id, user_id=current_user.id
@@ -229,6 +251,58 @@ def new() -> str | Response | tuple[str, int]:
         db.session.rollback()
         form.note.errors = [str(exc).split(": ", 1)[-1]]
         return _new_page(candidate, manual_form=form), 400
+    _flash_outcome(outcome)
+    return redirect(url_for("replies.show", reply_id=outcome.reply.id))
+
+
+# --- quarantine ------------------------------------------------------------------------------
+
+
+@bp.route("/replies/quarantine")
+@role_required(Role.COORDINATOR)
+def quarantined() -> str:
+    """Messages that could not be read or stored, with the reason."""
+    return render_template(
+        "replies/quarantine.html",
+        items=quarantine.list_quarantined(db.session),
+        waiting=len(services.list_replies(db.session, unmatched=True, limit=1000)),
+        quarantined=quarantine.count(db.session),
+    )
+
+
+@bp.route("/replies/quarantine/<int:item_id>.eml")
+@role_required(Role.COORDINATOR)
+def quarantined_raw(item_id: int) -> Response:
+    """The quarantined message as received, to open in a mail program."""
+    item = db.get_or_404(QuarantinedMessage, item_id)
+    response = make_response(item.raw)
+    response.headers["Content-Type"] = "message/rfc822"
+    response.headers["Content-Disposition"] = f'attachment; filename="quarantined-{item.id}.eml"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/replies/quarantine/<int:item_id>/discard", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def quarantined_discard(item_id: int) -> Response:
+    db.get_or_404(QuarantinedMessage, item_id)
+    quarantine.discard(db.session, item_id)
+    db.session.commit()
+    flash(_("The quarantined message was discarded."), "success")
+    return redirect(url_for("replies.quarantined"))
+
+
+@bp.route("/replies/quarantine/<int:item_id>/retry", methods=["POST"])
+@role_required(Role.COORDINATOR)
+def quarantined_retry(item_id: int) -> Response:
+    db.get_or_404(QuarantinedMessage, item_id)
+    try:
+        outcome = quarantine.retry(db.session, item_id)
+    except quarantine.QuarantineError as exc:
+        db.session.commit()  # the new reason
+        flash(_("Still quarantined: %(reason)s", reason=str(exc).split(": ", 1)[-1]), "error")
+        return redirect(url_for("replies.quarantined"))
+    db.session.commit()
     _flash_outcome(outcome)
     return redirect(url_for("replies.show", reply_id=outcome.reply.id))
 

@@ -308,6 +308,8 @@ def receive(
     """Record one incoming message and apply its effect; a second copy changes nothing.
 
     Raises :class:`outreach.replies.parse.ParseError` when the message cannot be read.
+    Unattended intake goes through :func:`outreach.replies.quarantine.intake`, which keeps
+    what cannot be read or stored instead of raising.
     """
     parsed = p.parse(raw)
     return receive_parsed(session, parsed, raw if keep_raw else None, source=source)
@@ -338,6 +340,7 @@ def receive_parsed(
         sender_name=parsed.sender_name[:200],
         subject=parsed.subject,
         text=text,
+        reply_text=parsed.reply_text or text,
         received_at=parsed.date or utcnow(),
         attachments=parsed.attachments,
         matched_by=found.matched_by,
@@ -399,6 +402,7 @@ def log_manual(
         channel=channel,
         subject="",
         text=note,
+        reply_text=note,
         received_at=received_at,
         attachments=[],
         matched_by=MatchedBy.MANUAL.value,

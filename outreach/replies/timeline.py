@@ -39,7 +39,8 @@ def replies_timeline(session: Session, municipality_id: int) -> list[TimelineEve
             title = _(
                 "Reply from %(sender)s: %(subject)s", sender=reply.sender, subject=reply.subject
             )
-        text = reply.text if len(reply.text) <= EXCERPT else reply.text[:EXCERPT] + "…"
+        own = reply.reply_text or reply.text
+        text = own if len(own) <= EXCERPT else own[:EXCERPT] + "…"
         body = "\n".join(part for part in (text, _attachments(reply)) if part)
         events.append(
             TimelineEvent(

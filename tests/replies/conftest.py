@@ -210,21 +210,23 @@ def imap_server() -> Iterator[ImapServer]:
 
 
 class Folder:
-    """One test's own folder in the IMAP mailbox."""
+    """One test's own folder in the IMAP mailbox (any name: IMAPClient encodes it)."""
 
-    def __init__(self, server: ImapServer) -> None:
+    def __init__(self, server: ImapServer, prefix: str = "test") -> None:
         self.server = server
-        self.name = f"test-{uuid.uuid4().hex[:10]}"
+        self.name = f"{prefix}-{uuid.uuid4().hex[:10]}"
         with self._client() as client:
-            status, data = client.create(self.name)
-            assert status == "OK", data
+            client.create_folder(self.name)
 
     def _client(self) -> Any:
         from contextlib import contextmanager
 
+        from imapclient import IMAPClient
+
         @contextmanager
-        def opened() -> Iterator[imaplib.IMAP4]:
-            client = self.server.client()
+        def opened() -> Iterator[IMAPClient]:
+            client = IMAPClient(self.server.host, self.server.port, ssl=False, timeout=10)
+            client.login(USER, PASSWORD)
             try:
                 yield client
             finally:
@@ -235,19 +237,24 @@ class Folder:
     def append(self, *messages: bytes) -> None:
         with self._client() as client:
             for raw in messages:
-                status, data = client.append(self.name, None, None, raw)
-                assert status == "OK", data
+                client.append(self.name, raw)
 
     def recreate(self) -> None:
         """Delete the folder and create it again: the server gives it a new UIDVALIDITY."""
         with self._client() as client:
-            client.delete(self.name)
-            client.create(self.name)
+            client.delete_folder(self.name)
+            client.create_folder(self.name)
 
     def uidvalidity(self) -> int:
         with self._client() as client:
-            _, data = client.status(self.name, "(UIDVALIDITY)")
-        return int(data[0].split(b"UIDVALIDITY ")[1].rstrip(b")"))
+            return int(client.folder_status(self.name, [b"UIDVALIDITY"])[b"UIDVALIDITY"])
+
+    def flags(self) -> dict[int, tuple[bytes, ...]]:
+        """Each message's flags, read without changing them."""
+        with self._client() as client:
+            client.select_folder(self.name, readonly=True)
+            found = client.fetch(client.search(), ["FLAGS"])
+            return {uid: data[b"FLAGS"] for uid, data in found.items()}
 
     def config(self, **extra: Any) -> dict[str, Any]:
         return self.server.config(self.name, **extra)
@@ -257,6 +264,14 @@ class Folder:
 def imap_folder(imap_server: ImapServer, app: Any) -> Folder:  # noqa: F811
     """A fresh folder; the app is configured to read it over IMAPS."""
     folder = Folder(imap_server)
+    app.config.update(folder.config())
+    return folder
+
+
+@pytest.fixture
+def cyrillic_folder(imap_server: ImapServer, app: Any) -> Folder:  # noqa: F811
+    """A fresh folder named in Ukrainian ("Відповіді-…"); the app is configured to read it."""
+    folder = Folder(imap_server, prefix="Відповіді")
     app.config.update(folder.config())
     return folder
 

@@ -68,7 +68,7 @@ def test_a_changed_uidvalidity_reads_the_folder_again_without_doubles(app, towns
     assert state.uidvalidity == imap_folder.uidvalidity() and state.last_uid == 2
 
 
-def test_a_malformed_message_is_skipped_with_a_reason_and_the_rest_is_read(
+def test_a_malformed_message_is_quarantined_with_a_reason_and_the_rest_is_read(
     app, towns, imap_folder, caplog
 ):
     _, letter = sent_proposal(towns)
@@ -77,11 +77,11 @@ def test_a_malformed_message_is_skipped_with_a_reason_and_the_rest_is_read(
         messages.reply(in_reply_to=letter.message_id),
     )
     # Alembic's logging set-up (run by the migrations) disables loggers that already exist.
-    logging.getLogger("outreach.replies.imap").disabled = False
+    logging.getLogger("outreach.replies.quarantine").disabled = False
     with caplog.at_level(logging.WARNING, logger="outreach.replies"):
         result = jobs.run_fetch()
     assert result.skipped == [(1, "no headers")]
-    assert "skipped message UID 1" in caplog.text
+    assert "quarantined message UID 1" in caplog.text
     assert len(result.outcomes) == 1 and replies_count() == 1
     assert db.session.scalar(select(MailboxState)).last_uid == 2
 
@@ -92,7 +92,7 @@ def test_fetch_on_the_command_line_prints_the_match(app, towns, imap_folder, run
     result = runner.invoke(args=["replies", "fetch"])
     assert result.exit_code == 0, result.output
     assert "by in_reply_to" in result.output and "candidate moved to negotiating" in result.output
-    assert "1 new, 0 already recorded, 0 skipped" in result.output
+    assert "1 new, 0 already recorded, 0 quarantined" in result.output
 
 
 def test_a_wrong_password_is_a_clear_error(app, imap_folder, runner):

@@ -171,3 +171,28 @@ def test_a_reply_to_a_letter_logged_by_hand(app, towns):
     db.session.commit()
     assert outcome.reply.kind == "manual" and outcome.reply.message_id.startswith("<manual-")
     assert stage(town_id) == "negotiating" and status(letter.id) == "replied"
+
+
+def test_a_bounce_from_an_exim_server_marks_the_letter(app, towns):
+    _, letter = sent_proposal(towns)
+    raw = messages.plain_bounce(messages.EXIM_BOUNCE, letter.to_address, letter.message_id)
+    outcome = services.receive(db.session, raw)
+    db.session.commit()
+    assert outcome.reply.kind == "bounce" and outcome.reply.letter_id == letter.id
+    assert db.session.get(Letter, letter.id).status == "bounced"
+    assert services.needs_new_address(db.session, letter.municipality_id)
+
+
+def test_the_timeline_shows_what_the_mayor_wrote_and_the_page_keeps_the_rest(
+    app, towns, client, login_as
+):
+    town_id, letter = sent_proposal(towns)
+    text = "We agree.\n\nOn Mon, 4 May 2026, Office <o@mena.example> wrote:\n> Dear Mayor,\n"
+    outcome = services.receive(db.session, messages.reply(in_reply_to=letter.message_id, text=text))
+    db.session.commit()
+    assert outcome.reply.reply_text == "We agree."
+    login_as("viewer")
+    candidate = client.get(f"/candidates/{town_id}").get_data(as_text=True)
+    assert "We agree." in candidate and "Dear Mayor" not in candidate
+    page = client.get(f"/replies/{outcome.reply.id}").get_data(as_text=True)
+    assert "with the quoted letter" in page and "&gt; Dear Mayor," in page

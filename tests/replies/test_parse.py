@@ -1,6 +1,13 @@
 import pytest
 
-from outreach.replies.parse import ParseError, fallback_message_id, html_to_text, parse
+from outreach.replies.parse import (
+    ParseError,
+    fallback_message_id,
+    html_to_text,
+    parse,
+    reply_text,
+    storable,
+)
 from tests.replies import messages
 
 OUT_OF_OFFICE = [
@@ -97,3 +104,55 @@ def test_a_message_without_message_id_gets_a_stable_one():
 def test_messages_that_cannot_be_read(raw, reason):
     with pytest.raises(ParseError, match=reason):
         parse(raw)
+
+
+@pytest.mark.parametrize(
+    ("template", "kind"),
+    [
+        (messages.EXIM_BOUNCE, "bounce"),
+        (messages.QMAIL_BOUNCE, "bounce"),
+        (messages.EXIM_DELAYED, "auto_reply"),
+    ],
+)
+def test_bounces_of_other_formats(template, kind):
+    parsed = parse(messages.plain_bounce(template, "mayor@gone.example", "<l-1@office.example>"))
+    assert parsed.kind == kind
+    if kind == "bounce":
+        assert parsed.bounce.recipient == "mayor@gone.example"
+        assert parsed.bounce.original_message_id == "<l-1@office.example>"
+
+
+QUOTED = {
+    "en": (
+        "Thank you, we agree.\n\nOn Mon, 4 May 2026 at 10:30, Office <o@mena.example> wrote:\n"
+        "> Dear Mayor,\n> we propose a partnership.\n"
+    ),
+    "de": (
+        "Sehr geehrte Damen und Herren,\nwir stimmen zu.\n\n"
+        "Am 04.05.2026 um 10:30 schrieb Office <o@mena.example>:\n> Sehr geehrter Herr\n"
+    ),
+    "pl": (
+        "Dzień dobry,\nchętnie nawiążemy współpracę.\n\n"
+        "W dniu 4.05.2026 o 10:30, Office <o@mena.example> pisze:\n> Szanowny Panie Wójcie,\n"
+        ">\n> Zwracam się do Państwa\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(QUOTED))
+def test_the_quoted_letter_is_stripped_from_a_reply(language):
+    parsed = parse(messages.reply(text=QUOTED[language]))
+    assert ">" not in parsed.reply_text and "Office" not in parsed.reply_text
+    assert parsed.reply_text.split("\n")[0] == QUOTED[language].split("\n")[0]
+    assert parsed.text.startswith(parsed.reply_text) and "> " in parsed.text
+
+
+def test_a_reply_without_quote_is_kept_whole():
+    assert reply_text("Yes, gladly.") == "Yes, gladly."
+    assert reply_text("> only a quote") == "> only a quote"
+
+
+def test_storable_text():
+    assert storable("a\x00b") == "ab"
+    assert storable("Gr\udcc3\udcbc\udcdfe") == "Grü\ufffde"
+    assert storable("x\ud800y") == "x?y"
