@@ -2,33 +2,64 @@
 
 Both environments are :class:`~jinja2.sandbox.ImmutableSandboxedEnvironment` with a strict
 undefined: the text one without autoescape (subject and plain body), the HTML one with it.
-On top of Jinja's sandbox, templates are refused *before* they are stored when they name an
-internal attribute (``__class__``, ``_private``), use the ``attr`` filter with anything but a
-plain public name, or call ``format_map``; operators and calls that could build huge strings
-(``"x" * 10**9``, ``"%999999999s"``, ``"x".center(10**9)``) are refused while rendering.
+On top of Jinja's sandbox:
+
+* templates are refused *before* they are stored when they name an internal attribute
+  (``__class__``, ``_private``), use the ``attr`` filter with anything but a plain public
+  name, or name ``format_map`` (:func:`unsafe_uses`);
+* what the sandbox hides (``format_map``, internals, string methods outside
+  :data:`STRING_METHODS`) stays hidden however it is reached: ``.name``, ``["name"]``,
+  ``|attr("name")``, ``map(attribute=...)``;
+* every operation that can grow a value (operators, ``~``, string methods, every filter,
+  list literals) and every loop runs under the caps of :mod:`outreach.letters.limits`
+  while rendering: a size per value, a budget per render and a deadline. Templates are
+  rewritten at compile time so that loops and ``~`` go through those checks too.
 """
 
 from __future__ import annotations
 
 import re
-import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+import types
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
-from jinja2 import StrictUndefined, TemplateRuntimeError, nodes, pass_environment
+from jinja2 import StrictUndefined, TemplateRuntimeError, nodes, pass_context, pass_environment
 from jinja2.exceptions import SecurityError
-from jinja2.filters import do_center, do_format, do_indent, do_wordwrap
+from jinja2.filters import do_wordwrap
+from jinja2.runtime import Context, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import _PassArg
+from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
+from outreach.letters import limits
 from outreach.letters.i18n import _
+from outreach.letters.limits import MAX_ITEMS
 
-#: The largest string or list one operation in a template may produce.
-MAX_ITEMS = 100_000
+__all__ = ["HTML_ENV", "MAX_ITEMS", "MAX_RANGE", "TEXT_ENV", "make_environment", "unsafe_uses"]
+
 #: ``range()`` inside a letter template stops here.
 MAX_RANGE = 1_000
+#: Numbers above this are refused as widths and counts in filters and string methods.
+MAX_WIDTH = 1_000
 _WIDE_FORMAT = re.compile(r"[%{:][^}%]*?\d{4,}")
+
+#: Attributes never reachable from a template, whatever the way.
+HIDDEN = frozenset({"format_map", "mro", "gi_frame", "f_globals", "func_globals"})
+#: The string methods a template may call (others, such as ``translate`` or ``expandtabs``,
+#: could grow a string past the caps in one step).
+STRING_METHODS = frozenset(
+    {
+        "capitalize", "casefold", "center", "count", "endswith", "find", "format", "index",
+        "isalnum", "isalpha", "isdecimal", "isdigit", "islower", "isnumeric", "isspace",
+        "istitle", "isupper", "join", "ljust", "lower", "lstrip", "partition", "removeprefix",
+        "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip",
+        "split", "splitlines", "startswith", "strip", "swapcase", "title", "upper", "zfill",
+        "escape", "striptags", "unescape",
+    }
+)  # fmt: skip
+#: The methods of lists, tuples and dicts a template may call.
+CONTAINER_METHODS = frozenset({"count", "index", "get", "items", "keys", "values"})
 
 
 class Section(dict):
@@ -56,33 +87,35 @@ class LetterUndefined(StrictUndefined):
         return super()._undefined_message
 
 
+_current_meter = limits.current
+
+
 def _finalize(value: Any) -> Any:
+    """Every printed value: never None, counted against the render's budget."""
+    kind = type(value)
+    if kind is str or kind is Markup:
+        meter = _current_meter()
+        if meter is not None:
+            meter.left -= len(value)
+            if meter.left < 0:
+                limits.spend(0)
+        return value
     if value is None:
         raise TemplateRuntimeError(
             _("a value printed here is empty (None); guard it with {% if %}")
         )
-    return value
-
-
-def _check_size(value: Any) -> Any:
-    try:
-        size = len(value)
-    except TypeError:
-        return value
-    if size > MAX_ITEMS:
-        raise SecurityError(
-            _(
-                "refused: a value of %(size)d items is larger than %(max)d",
-                size=size,
-                max=MAX_ITEMS,
-            )
-        )
-    return value
+    return limits.produced(value)
 
 
 def _check_format(text: Any) -> None:
     if isinstance(text, str) and _WIDE_FORMAT.search(text):
         raise SecurityError(_("refused: format widths of four digits or more"))
+
+
+def _check_numbers(values: Iterable[Any], message: str) -> None:
+    for value in values:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_WIDTH:
+            raise SecurityError(message)
 
 
 def _safe_range(*args: int) -> range:
@@ -94,21 +127,246 @@ def _safe_range(*args: int) -> range:
     return result
 
 
-def _capped(filter_fn: Callable[..., Any], *positions: int) -> Callable[..., Any]:
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        for value in list(args[1:]) + list(kwargs.values()):
-            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1000:
-                raise SecurityError(_("refused: widths above 1000 in a letter"))
-        return filter_fn(*args, **kwargs)
-
-    wrapped.__name__ = filter_fn.__name__
-    wrapped.jinja_pass_arg = getattr(filter_fn, "jinja_pass_arg", None)  # type: ignore[attr-defined]  # Jinja's own mark on filters
-    return wrapped
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
 
 
-def _format_filter(value: Any, *args: Any, **kwargs: Any) -> str:
-    _check_format(value)
-    return _check_size(do_format(value, *args, **kwargs))
+def _lines(text: str) -> int:
+    return text.count("\n") + 1
+
+
+def _format_args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
+    values = list(args) + list(kwargs.values())
+    if len(values) == 1 and isinstance(values[0], tuple | dict):
+        first = values[0]
+        return list(first.values()) if isinstance(first, dict) else list(first)
+    return values
+
+
+def _predict_filter(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse a filter call whose result would break the caps, before it runs."""
+    value = args[0] if args else ""
+    rest = list(args[1:])
+    option = kwargs.get
+    if name == "replace" and len(rest) >= 2:
+        count = rest[2] if len(rest) > 2 else option("count", -1)
+        limits.allow(limits.replace_size(_text(value), rest[0], rest[1], count))
+    elif name == "join":
+        separator = rest[0] if rest else option("d", "")
+        items = value if isinstance(value, list | tuple) else []
+        limits.allow(limits.join_size(separator, list(items)))
+    elif name == "indent":
+        width = rest[0] if rest else option("width", 4)
+        prefix = width if isinstance(width, str) else " " * min(int(width or 0), MAX_ITEMS + 1)
+        limits.allow(len(_text(value)) + _lines(_text(value)) * len(prefix))
+    elif name == "wordwrap":
+        text = _text(value)
+        wrap = rest[2] if len(rest) > 2 else option("wrapstring")
+        width = rest[0] if rest else option("width", 79)
+        breaks = len(text) // max(int(width or 1), 1) + text.count(" ") + _lines(text)
+        limits.allow(len(text) + breaks * len(_text(wrap or "\n")))
+    elif name == "urlize":
+        text = _text(value)
+        extra = sum(len(_text(v)) for v in (*rest[2:4], option("target"), option("rel")) if v)
+        limits.allow(3 * len(text) + (text.count(" ") + _lines(text)) * (60 + extra))
+    elif name == "format":
+        _check_format(value)
+        limits.allow(limits.format_size(_text(value), _format_args(tuple(rest), kwargs), "%"))
+    elif name == "tojson":
+        indent = rest[0] if rest else option("indent")
+        depth = int(indent) if isinstance(indent, int) else len(_text(indent or ""))
+        limits.allow(limits.size(value) * (10 + depth))
+    elif name == "batch":
+        count = rest[0] if rest else option("linecount", 1)
+        limits.allow(limits.size(value) + int(count or 0))
+    elif name == "sum":
+        start = rest[1] if len(rest) > 1 else option("start", 0)
+        if not isinstance(start, int | float) or isinstance(start, bool):
+            raise SecurityError(_("refused: sum() in a letter adds numbers only"))
+    else:
+        _check_numbers([*rest, *kwargs.values()], _("refused: widths above 1000 in a letter"))
+
+
+def _metered_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` (a filter) under the caps: predicted where it can grow a value, its result
+    checked, generators counted item by item. Taking the context keeps Jinja from running
+    the filter while compiling, where no caps apply."""
+    pass_arg = _PassArg.from_obj(function)
+
+    @pass_context
+    def metered(context: Context, *args: Any, **kwargs: Any) -> Any:
+        limits.tick()
+        if name == "join" and args and not isinstance(args[0], list | tuple | str):
+            args = (list(limits.guarded(args[0])), *args[1:])
+        _predict_filter(name, args, kwargs)
+        if pass_arg is _PassArg.context:
+            result = function(context, *args, **kwargs)
+        elif pass_arg is _PassArg.eval_context:
+            result = function(context.eval_ctx, *args, **kwargs)
+        elif pass_arg is _PassArg.environment:
+            result = function(context.environment, *args, **kwargs)
+        else:
+            result = function(*args, **kwargs)
+        if isinstance(result, types.GeneratorType):
+            return limits.guarded(result)
+        return limits.produced(result)
+
+    metered.__name__ = getattr(function, "__name__", name)
+    metered.__doc__ = function.__doc__
+    return metered
+
+
+@pass_context
+def _loop(context: Context, iterable: Any, per_item: int = 0) -> Any:
+    """The iterable of a ``{% for %}`` loop, counted and timed item by item."""
+    return limits.guarded(iterable, per_item)
+
+
+@pass_context
+def _concat(context: Context, values: list[Any]) -> str:
+    """``a ~ b ~ c`` with its size checked before it is built."""
+    limits.allow(sum(limits.size(v) for v in values))
+    joined = markup_join(values) if context.eval_ctx.autoescape else str_join(values)
+    limits.spend(len(joined))
+    return joined
+
+
+@pass_context
+def _built(context: Context, value: Any) -> Any:
+    """A list, tuple or dict literal, checked like any other value a template builds."""
+    return limits.produced(value)
+
+
+#: Filters the rewritten templates call; not meant to be written in a template.
+_INTERNAL_FILTERS = {"__loop": _loop, "__concat": _concat, "__built": _built}
+
+
+def _literal_size(body: list[nodes.Node]) -> int:
+    size = 0
+    for statement in body:
+        for data in statement.find_all(nodes.TemplateData):
+            size += len(data.data)
+        if isinstance(statement, nodes.TemplateData):
+            size += len(statement.data)
+    return size
+
+
+def _filter(node: nodes.Expr, name: str, *args: nodes.Expr) -> nodes.Filter:
+    found = nodes.Filter(node, name, list(args), [], None, None)
+    found.set_lineno(node.lineno)
+    return found
+
+
+class _Metering(NodeTransformer):
+    """Rewrites a template so that loops, ``~`` and literals run under the caps."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        node = cast(nodes.For, self.generic_visit(node))
+        literal = _literal_size(node.body)
+        node.iter = _filter(cast(nodes.Expr, node.iter), "__loop", nodes.Const(literal))
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        node = cast(nodes.Concat, self.generic_visit(node))
+        values = nodes.List(node.nodes)
+        values.set_lineno(node.lineno)
+        return _filter(values, "__concat")
+
+    def _literal(self, node: nodes.Expr) -> nodes.Node:
+        node = cast(nodes.Expr, self.generic_visit(node))
+        if getattr(node, "ctx", "load") != "load":
+            return node
+        return _filter(node, "__built")
+
+    visit_List = visit_Tuple = visit_Dict = _literal
+
+
+class LetterEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox plus caps on every operation that could exhaust memory or time."""
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def _generate(
+        self,
+        source: nodes.Template,
+        name: str | None,
+        filename: str | None,
+        defer_init: bool = False,
+    ) -> str:
+        return super()._generate(_Metering().visit(source), name, filename, defer_init)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if attr in HIDDEN:
+            return False
+        if callable(value):
+            if isinstance(obj, str) and attr not in STRING_METHODS:
+                return False
+            if isinstance(obj, list | tuple | dict) and attr not in CONTAINER_METHODS:
+                return False
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        if getattr(value, "__name__", "") == "format_map":
+            return None  # hidden: is_safe_attribute refuses it
+        return super().wrap_str_format(value)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        limits.tick()
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(count, int)
+                    and limits.size(seq) * count > MAX_ITEMS
+                ):
+                    raise SecurityError(_("refused: repeating a value this many times"))
+            if isinstance(left, int) and isinstance(right, int):
+                limits.allow((abs(left).bit_length() + abs(right).bit_length()) // 8)
+        elif operator == "**":
+            if isinstance(right, int | float) and abs(right) > 100:
+                raise SecurityError(_("refused: exponents above 100"))
+            if isinstance(left, int) and isinstance(right, int) and right > 0:
+                limits.allow(abs(left).bit_length() * right // 8)
+        elif operator == "%":
+            _check_format(left)
+            if isinstance(left, str):
+                args = list(right) if isinstance(right, tuple) else [right]
+                if isinstance(right, dict):
+                    args = list(right.values())
+                limits.allow(limits.format_size(left, args, "%"))
+        elif operator == "+" and isinstance(left, str | list | tuple):
+            limits.allow(limits.size(left) + limits.size(right))
+        return limits.produced(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        limits.tick()
+        target = getattr(__obj, "__wrapped__", __obj)
+        owner = getattr(target, "__self__", None)
+        if isinstance(owner, str | list | tuple | dict):
+            name = getattr(target, "__name__", "")
+            if name in HIDDEN:
+                raise SecurityError(_("refused: format_map is not allowed in letters"))
+            _check_numbers(
+                [*args, *kwargs.values()], _("refused: numbers above 1000 in a string method")
+            )
+            if isinstance(owner, str):
+                _predict_method(owner, name, args, kwargs)
+        return limits.produced(
+            ImmutableSandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
+        )
+
+
+def _predict_method(text: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse a string method call whose result would break the caps, before it runs."""
+    if name == "format":
+        _check_format(text)
+        limits.allow(limits.format_size(text, _format_args(args, kwargs), "{"))
+    elif name == "replace" and len(args) >= 2:
+        limits.allow(limits.replace_size(text, args[0], args[1], *args[2:3]))
+    elif name == "join" and args:
+        items = args[0]
+        if isinstance(items, list | tuple):
+            limits.allow(limits.join_size(text, list(items)))
 
 
 #: The separators ``textwrap`` splits words on (ASCII whitespace only).
@@ -189,42 +447,6 @@ def wordwrap(
     return wrapstring.join([wrapstring.join(_wrap_paragraph(p, width)) for p in s.splitlines()])
 
 
-class LetterEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox plus caps on operations that could exhaust memory."""
-
-    intercepted_binops = frozenset({"*", "**", "%"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "*":
-            for seq, count in ((left, right), (right, left)):
-                if (
-                    isinstance(seq, str | list | tuple)
-                    and isinstance(count, int)
-                    and len(seq) * count > MAX_ITEMS
-                ):
-                    raise SecurityError(_("refused: repeating a value this many times"))
-        elif operator == "**":
-            if isinstance(right, int | float) and abs(right) > 100:
-                raise SecurityError(_("refused: exponents above 100"))
-        elif operator == "%":
-            _check_format(left)
-        return _check_size(super().call_binop(context, operator, left, right))
-
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, str | list | tuple | dict):
-            if getattr(__obj, "__name__", "") == "format_map":
-                raise SecurityError(_("refused: format_map is not allowed in letters"))
-            if getattr(__obj, "__name__", "") == "format":
-                _check_format(owner)
-            for value in list(args) + list(kwargs.values()):
-                if isinstance(value, int) and not isinstance(value, bool) and value > 1000:
-                    raise SecurityError(_("refused: numbers above 1000 in a string method"))
-        return _check_size(
-            ImmutableSandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
-        )
-
-
 def make_environment(html: bool) -> LetterEnvironment:
     env = LetterEnvironment(
         undefined=LetterUndefined,
@@ -235,10 +457,10 @@ def make_environment(html: bool) -> LetterEnvironment:
         finalize=_finalize,
     )
     env.globals["range"] = _safe_range
-    env.filters["center"] = _capped(do_center)
-    env.filters["indent"] = _capped(do_indent)
-    env.filters["format"] = _format_filter
+    del env.globals["lipsum"]  # thousands of paragraphs in one call
     env.filters["wordwrap"] = wordwrap
+    env.filters = {name: _metered_filter(name, f) for name, f in env.filters.items()}
+    env.filters.update(_INTERNAL_FILTERS)
     return env
 
 
@@ -287,8 +509,8 @@ def unsafe_uses(tree: nodes.Template) -> list[str]:
             ):
                 internal(arg.value, node)
         elif isinstance(node, nodes.Filter) and node.name == "attr":
-            name = node.args[0] if node.args else None
-            if not (isinstance(name, nodes.Const) and isinstance(name.value, str)):
+            first = node.args[0] if node.args else None
+            if not (isinstance(first, nodes.Const) and isinstance(first.value, str)):
                 problems.append(
                     _(
                         "refused: templates may not use the attr filter with a computed name"
@@ -296,8 +518,8 @@ def unsafe_uses(tree: nodes.Template) -> list[str]:
                         line=node.lineno,
                     )
                 )
-            elif _is_internal(name.value):
-                internal(name.value, node)
+            elif _is_internal(first.value) or first.value in HIDDEN:
+                internal(first.value, node)
         elif (
             isinstance(node, nodes.Const)
             and isinstance(node.value, str)
@@ -311,29 +533,3 @@ def unsafe_uses(tree: nodes.Template) -> list[str]:
                 )
             )
     return list(dict.fromkeys(problems))
-
-
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Abort Python code running in this thread once ``seconds`` have passed.
-
-    Used around trial renders while validating a template, so a template that would loop
-    for minutes fails validation instead of being stored. Tracing makes code slower; it is
-    never used for real letters (they are timed after rendering instead).
-    """
-    end = time.perf_counter() + seconds
-    counter = 0
-
-    def tracer(frame: Any, event: str, arg: Any) -> Any:
-        nonlocal counter
-        counter += 1
-        if counter % 256 == 0 and time.perf_counter() > end:
-            raise TimeoutError(_("rendering took longer than %(seconds)g s", seconds=seconds))
-        return tracer
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        yield
-    finally:
-        sys.settrace(previous)

@@ -2,7 +2,9 @@
 
 A new version is stored only when the text passes every check: it parses, defines the
 three blocks, reads only documented variables, reaches for no Python internals, and
-renders for real candidates (and a built-in sample with empty values) within the caps.
+renders for real candidates (and a built-in sample with empty values) within the caps, which
+apply while rendering (:mod:`outreach.letters.limits`): a text slow or huge for one candidate
+fails there, and is stopped in previews and batches as well if it was stored before.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from outreach.letters import context, kinds, sandbox, sources
 from outreach.letters.i18n import _
 from outreach.letters.kinds import LetterKind
 from outreach.letters.models import LetterTemplate
-from outreach.letters.render import MAX_SECONDS, Renderer, RenderError
+from outreach.letters.render import Renderer, RenderError
 from outreach.locales import LANGUAGES
 from outreach.pipeline.models import Municipality
 
@@ -115,8 +117,7 @@ def trial_problems(session: Session, letter: LetterKind, language: str, text: st
     seen: set[str] = set()
     for candidate, contact in trials:
         try:
-            with sandbox.deadline(MAX_SECONDS):
-                renderer.render_data(candidate, contact, language)
+            renderer.render_data(candidate, contact, language)
         except RenderError as exc:
             cause = exc.__cause__
             message = str(exc)

@@ -70,8 +70,11 @@ def test_runaway_operations_are_refused(settings: Any) -> None:
 
 
 def test_slow_template_fails_the_trial(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("outreach.letters.versions.MAX_SECONDS", 0.2)
-    loop = "{% for a in range(1000) %}{% for b in range(1000) %}{% endfor %}{% endfor %}"
+    monkeypatch.setattr("outreach.letters.render.MAX_SECONDS", 0.2)
+    loop = (
+        "{% macro m() %}{% endmacro %}"
+        "{% for a in range(1000) %}{% for b in range(1000) %}{{ m() }}{% endfor %}{% endfor %}"
+    )
     messages = _refused(BODY.replace("{{ shared_themes_text }}", loop))
     assert "took longer than" in messages[0]
 
