@@ -10,6 +10,7 @@ from sqlalchemy import event
 
 from outreach import (
     auth,
+    backup,
     catcher,
     demo,
     devserver,
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     replies.init_app(app)
     queue.init_app(app)
     ops.init_app(app)
+    backup.init_app(app)
     demo.init_app(app)
     devserver.init_app(app)
     return app
