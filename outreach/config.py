@@ -51,6 +51,7 @@ def from_env(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": os.environ.get("REDIS_URL") or "",
         "LETTER_TEMPLATES_DIR": os.environ.get("LETTER_TEMPLATES_DIR") or "",
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or os.path.join(instance_path, "uploads"),
         "MAIL_CATCHER_PORT": catcher_port,
         "MAIL_CATCHER_BUILTIN": not mail_server,
         "MAIL_SERVER": mail_server or "127.0.0.1",

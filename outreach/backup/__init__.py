@@ -8,6 +8,5 @@ from outreach.backup.cli import backup_command, restore_command
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("UPLOAD_FOLDER", f"{app.instance_path}/uploads")
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
