@@ -28,7 +28,7 @@ import sqlite3
 import tarfile
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -134,8 +134,8 @@ def _snapshot(engine: Engine) -> Iterator[tuple[Connection, str]]:
             raise BackupError("backup: the SQLite database has no file")
         with tempfile.TemporaryDirectory(prefix="outreach-backup-") as folder:
             copy = os.path.join(folder, "snapshot.db")
-            with sqlite3.connect(source) as live, sqlite3.connect(copy) as target:
-                live.backup(target)
+            with closing(sqlite3.connect(source)) as live, closing(sqlite3.connect(copy)) as to:
+                live.backup(to)
             snapshot = sa.create_engine(f"sqlite:///{copy}")
             try:
                 with snapshot.connect() as connection:

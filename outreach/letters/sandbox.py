@@ -13,7 +13,8 @@ On top of Jinja's sandbox:
 * every operation that can grow a value (operators, ``~``, string methods, every filter,
   list literals) and every loop runs under the caps of :mod:`outreach.letters.limits`
   while rendering: a size per value, a budget per render and a deadline. Templates are
-  rewritten at compile time so that loops and ``~`` go through those checks too.
+  rewritten at compile time so that loops and ``~`` go through those checks too, and
+  nothing is computed while compiling (the optimizer is off).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ STRING_METHODS = frozenset(
         "escape", "striptags", "unescape",
     }
 )  # fmt: skip
+#: String methods whose numbers are widths (at most :data:`MAX_WIDTH`).
+_WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
 #: The methods of lists, tuples and dicts a template may call.
 CONTAINER_METHODS = frozenset({"count", "index", "get", "items", "keys", "values"})
 
@@ -183,36 +186,31 @@ def _predict_filter(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
         start = rest[1] if len(rest) > 1 else option("start", 0)
         if not isinstance(start, int | float) or isinstance(start, bool):
             raise SecurityError(_("refused: sum() in a letter adds numbers only"))
-    else:
+    elif name == "center":
         _check_numbers([*rest, *kwargs.values()], _("refused: widths above 1000 in a letter"))
 
 
 def _metered_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     """``function`` (a filter) under the caps: predicted where it can grow a value, its result
-    checked, generators counted item by item. Taking the context keeps Jinja from running
-    the filter while compiling, where no caps apply."""
+    checked, generators counted item by item. It takes the same arguments as ``function``."""
     pass_arg = _PassArg.from_obj(function)
+    skip = 0 if pass_arg is None else 1
 
-    @pass_context
-    def metered(context: Context, *args: Any, **kwargs: Any) -> Any:
+    def metered(*args: Any, **kwargs: Any) -> Any:
         limits.tick()
-        if name == "join" and args and not isinstance(args[0], list | tuple | str):
-            args = (list(limits.guarded(args[0])), *args[1:])
-        _predict_filter(name, args, kwargs)
-        if pass_arg is _PassArg.context:
-            result = function(context, *args, **kwargs)
-        elif pass_arg is _PassArg.eval_context:
-            result = function(context.eval_ctx, *args, **kwargs)
-        elif pass_arg is _PassArg.environment:
-            result = function(context.environment, *args, **kwargs)
-        else:
-            result = function(*args, **kwargs)
+        head, values = args[:skip], args[skip:]
+        if name == "join" and values and not isinstance(values[0], list | tuple | str):
+            values = (list(limits.guarded(values[0])), *values[1:])
+        _predict_filter(name, values, kwargs)
+        result = function(*head, *values, **kwargs)
         if isinstance(result, types.GeneratorType):
             return limits.guarded(result)
         return limits.produced(result)
 
     metered.__name__ = getattr(function, "__name__", name)
     metered.__doc__ = function.__doc__
+    if pass_arg is not None:
+        metered.jinja_pass_arg = pass_arg  # type: ignore[attr-defined]
     return metered
 
 
@@ -346,9 +344,10 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
             name = getattr(target, "__name__", "")
             if name in HIDDEN:
                 raise SecurityError(_("refused: format_map is not allowed in letters"))
-            _check_numbers(
-                [*args, *kwargs.values()], _("refused: numbers above 1000 in a string method")
-            )
+            if name in _WIDTH_METHODS:
+                _check_numbers(
+                    [*args, *kwargs.values()], _("refused: numbers above 1000 in a string method")
+                )
             if isinstance(owner, str):
                 _predict_method(owner, name, args, kwargs)
         return limits.produced(
@@ -449,6 +448,9 @@ def wordwrap(
 
 def make_environment(html: bool) -> LetterEnvironment:
     env = LetterEnvironment(
+        # No folding of constant expressions while compiling: filters and operators would
+        # run there outside the caps.
+        optimized=False,
         undefined=LetterUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

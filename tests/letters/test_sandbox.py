@@ -82,9 +82,10 @@ def test_ordinary_templates_stay_within_the_caps(settings: Any, make_candidate: 
         make_candidate,
         "{% for t in ['a', 'b'] %}{{ t|upper ~ '-' }}{% endfor %} {{ 'x'|replace('x', 'yz') }}"
         " {{ '%s and %s'|format('A', 'B') }} {{ '{0}!'.format('C') }} {{ ['p', 'q']|join(', ') }}"
-        " {{ (1, 2)|sum }} {{ 'a b c'.split()|length }} {{ range(3)|list|length }}",
+        " {{ (1, 2)|sum }} {{ 'a b c'.split()|length }} {{ range(3)|list|length }}"
+        " {{ none|default(40000, true) }} {{ '{} people'.format(19500) }} {{ 'x'.center(5) }}",
     )
-    assert "A-B- yz A and B C! p, q 3 3 3" in text
+    assert "A-B- yz A and B C! p, q 3 3 3 40000 19500 people   x" in text
 
 
 SLOW = (
