@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: Bytes of a message's start read for the quarantine list (sender, subject, Message-ID).
 HEADER_BYTES = 64 * 1024
+#: What the database says when it refuses a value (expected: no traceback in the log).
+_STORAGE_ERRORS = (SQLAlchemyError, ValueError, UnicodeError)
 
 
 class QuarantineError(ValueError):
@@ -132,7 +134,7 @@ def _savepoint(session: Session) -> Iterator[None]:
 def _reason(exc: BaseException) -> str:
     original = getattr(exc, "orig", None) or exc
     text = " ".join(str(original).split())
-    return f"cannot be stored: {type(original).__name__}: {text}"[:2000]
+    return p.storable(f"cannot be stored: {type(original).__name__}: {text}")[:2000]
 
 
 def intake(
@@ -155,15 +157,21 @@ def intake(
         if not unreadable:
             raise
         return quarantine(session, raw, str(exc), source=source, mailbox=mailbox, uid=uid)
+    except Exception as exc:  # noqa: BLE001 - whatever one message does, intake goes on
+        log.exception("reading an incoming message failed")
+        reason = f"unreadable message: {type(exc).__name__}: {exc}"
+        return quarantine(session, raw, reason, source=source, mailbox=mailbox, uid=uid)
     try:
         with _savepoint(session):
             return services.receive_parsed(session, parsed, raw, source=source)
-    except (SQLAlchemyError, ValueError, UnicodeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever one message does, intake goes on
         if isinstance(exc, IntegrityError):
             # Another reader stored the same message at the same moment.
             existing = services.find_by_message_id(session, parsed.message_id)
             if existing is not None:
                 return services.Outcome(existing, duplicate=True)
+        if not isinstance(exc, _STORAGE_ERRORS):
+            log.exception("recording an incoming message failed")
         return quarantine(session, raw, _reason(exc), source=source, mailbox=mailbox, uid=uid)
 
 
@@ -216,7 +224,7 @@ def retry(session: Session, item_id: int) -> services.Outcome:
             outcome = services.receive_parsed(
                 session, parsed, raw, source=item.source or ReplySource.EML.value
             )
-    except (SQLAlchemyError, ValueError, UnicodeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - the reason is kept and shown
         item.reason = _reason(exc)
         session.flush()
         raise QuarantineError(f"quarantine: {item.reason}") from exc
