@@ -3,8 +3,8 @@
 Everything here works on raw bytes and knows nothing of the database. A message that cannot
 be understood, or that is larger or has more parts than :data:`MAX_MESSAGE_BYTES` and
 :data:`MAX_PARTS` allow, raises :class:`ParseError` with the reason; the caller quarantines it.
-Every text taken from a message is made storable (:func:`storable`): no NUL characters, no
-lone surrogates, valid UTF-8.
+Every text taken from a message is made storable (:func:`outreach.replies.text.storable`):
+no NUL characters, no lone surrogates, valid UTF-8.
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser, HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import Any, cast
 
 from flufl.bounce import all_failures
-from mailparser_reply import EmailReplyParser
 
 from outreach.replies.kinds import ReplyKind
+from outreach.replies.text import html_to_text, reply_text, storable
 
 #: Longest text kept from a message body.
 MAX_TEXT = 100_000
@@ -33,8 +32,6 @@ MAX_TEXT = 100_000
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 #: Most MIME parts read in one message; a message with more is quarantined unread.
 MAX_PARTS = 500
-#: Languages whose reply headers ("On … wrote:", "Am … schrieb") the quote stripper knows.
-QUOTE_LANGUAGES = ("en", "de", "pl", "it", "fr", "cs", "es")
 
 #: Out-of-office phrases in the letter languages (uk, en, pl, de, it, lv, lt, fr), matched
 #: anywhere in the subject as whole words, case- and accent-insensitively.
@@ -114,10 +111,6 @@ _PREFIX_RE = re.compile(
 _MSGID_RE = re.compile(r"<[^<>\s\x00]{1,250}>")
 #: Lines that may start a MIME part: boundaries and Content-Type headers.
 _PART_START = re.compile(rb"^(?:--|content-type:)", re.IGNORECASE | re.MULTILINE)
-_QUOTED = re.compile(r"(?:\n[ \t]*>[^\n]*)+\s*$")
-_ATTRIBUTION = re.compile(r"\n[^\n]*:[ \t]*$")
-_SEPARATOR = re.compile(r"\n[ \t]*(?:-{3,}[^\n]*-{3,}|_{5,})[ \t]*$")
-_reply_parser = EmailReplyParser(languages=list(QUOTE_LANGUAGES))
 #: Subjects of warnings that a letter is delayed, not refused (they change nothing).
 _DELAY_SUBJECT = re.compile(
     r"\b(?:delay(?:ed)?|not yet been delivered|verzögert|opóźnion\w*|ritardat\w*|retardé)\b",
@@ -130,21 +123,6 @@ _COPIED_MESSAGE_ID = re.compile(
 
 class ParseError(ValueError):
     """The message cannot be read; ``str(exc)`` is the reason."""
-
-
-def storable(text: str) -> str:
-    """``text`` as any database stores it: NUL characters removed, bytes that the mail
-    parser kept as surrogates decoded as UTF-8 where they are, replaced where they are not."""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        try:
-            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        except UnicodeEncodeError:
-            text = text.encode("utf-8", "replace").decode("utf-8")
-    return text
 
 
 def check_limits(raw: bytes) -> None:
@@ -263,39 +241,6 @@ def _date(msg: Message) -> datetime | None:
     return parsed
 
 
-class _TextExtractor(HTMLParser):
-    _BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "blockquote", "table"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head"):
-            self._skip += 1
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def html_to_text(html: str) -> str:
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    lines = [" ".join(line.split()) for line in "".join(extractor.parts).splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
 def _part_text(part: Message) -> str:
     try:
         return str(cast(EmailMessage, part).get_content())
@@ -314,25 +259,6 @@ def _body_text(msg: EmailMessage) -> str:
     if body.get_content_subtype() == "html":
         text = html_to_text(text)
     return storable(text).strip()[:MAX_TEXT]
-
-
-def reply_text(text: str) -> str:
-    """What the sender wrote above the quoted letter ("On … wrote:" and what follows, "> "
-    lines, a trailing signature), by the quote stripper; the whole text when nothing is left."""
-    try:
-        own = _reply_parser.parse_reply(text) or ""
-    except (re.error, RecursionError, IndexError):
-        own = ""
-    own = own.strip()
-    # Attributions the stripper does not know ("W dniu … pisze:") still precede "> " lines.
-    while True:
-        shorter = _QUOTED.sub("", own)
-        shorter = _ATTRIBUTION.sub("", shorter) if shorter != own else shorter
-        shorter = _SEPARATOR.sub("", shorter).rstrip()
-        if shorter == own:
-            break
-        own = shorter
-    return own or text
 
 
 def _attachments(msg: EmailMessage) -> list[dict[str, Any]]:

@@ -1,13 +1,7 @@
 import pytest
 
-from outreach.replies.parse import (
-    ParseError,
-    fallback_message_id,
-    html_to_text,
-    parse,
-    reply_text,
-    storable,
-)
+from outreach.replies.parse import ParseError, fallback_message_id, html_to_text, parse
+from outreach.replies.text import reply_text, storable
 from tests.replies import messages
 
 OUT_OF_OFFICE = [
