@@ -21,9 +21,9 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from outreach.clock import utcnow
+from outreach.extensions import Session
 from outreach.replies import parse as p
 from outreach.replies import services
 from outreach.replies.models import QuarantinedMessage, ReplySource

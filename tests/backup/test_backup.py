@@ -16,15 +16,15 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
+from outreach.demo import load_demo_data
 from outreach.extensions import db
 from outreach.letters import office
 from outreach.letters.versions import save_version
-from outreach.pipeline.demo import load_demo_data
 from outreach.replies import quarantine, services
-from outreach.scratch import postgres_base, scratch_database
 from tests.conftest import make_app
 from tests.replies import messages
 from tests.replies.helpers import sent_proposal
+from tests.support.scratch import postgres_base, scratch_database
 
 TEMPLATE = (
     "{% block subject %}Proposal for {{ candidate.name }}{% endblock %}\n"
