@@ -161,7 +161,7 @@ def test_a_backup_restored_into_an_empty_installation_has_every_row(
         with target.app_context():
             from outreach.pipeline.models import Municipality
 
-            added = Municipality(name="After", country="PL", languages="pl")
+            added = Municipality(name="After", country="PL", languages=["pl"])
             db.session.add(added)
             db.session.commit()
             assert added.id > max(row[0] for row in before["municipality"])
