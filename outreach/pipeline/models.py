@@ -3,7 +3,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,6 +58,10 @@ class Municipality(Model):
     #: Theme slugs.
     themes: Mapped[list[str]] = mapped_column(CodeList(500), default=list)
     source: Mapped[str] = mapped_column(String(50), default="manual")
+    #: Where it is (degrees), and its GeoNames id when it came from the gazetteer.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    gazetteer_id: Mapped[int | None] = mapped_column(unique=True, index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     do_not_contact: Mapped[bool] = mapped_column(default=False)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)

@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -174,6 +175,17 @@ def _put_errors(form: Any, errors: dict[str, str], aliases: dict[str, str] | Non
         target.errors = [*target.errors, message]
 
 
+def linked_errors(exc: services.Invalid) -> dict[str, Any]:
+    """The errors of ``exc``; a duplicate's message links to the candidate that exists."""
+    if not isinstance(exc, services.Duplicate):
+        return exc.errors
+    url = url_for("pipeline.candidate", candidate_id=exc.existing_id)
+    return {
+        key: Markup('{} <a href="{}">{}</a>').format(message, url, _("Open it"))
+        for key, message in exc.errors.items()
+    }
+
+
 @bp.route("/candidates/new", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
 def new_candidate() -> str | Response:
@@ -189,7 +201,7 @@ def new_candidate() -> str | Response:
             )
         except services.Invalid as exc:
             db.session.rollback()
-            _put_errors(form, exc.errors)
+            _put_errors(form, linked_errors(exc))
         else:
             db.session.commit()
             flash(_("%(name)s added.", name=municipality.name), "success")

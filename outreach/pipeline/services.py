@@ -18,7 +18,7 @@ from sqlalchemy import update as sa_update
 
 from outreach.clock import utcnow
 from outreach.extensions import Session
-from outreach.pipeline import stages
+from outreach.pipeline import duplicates, stages
 from outreach.pipeline import validation as v
 from outreach.pipeline.models import AuditEntry, Contact, Municipality, Note, StageChange
 from outreach.pipeline.stages import Stage
@@ -38,6 +38,9 @@ CANDIDATE_FIELDS = (
     "notes",
     "do_not_contact",
     "owner_id",
+    "latitude",
+    "longitude",
+    "gazetteer_id",
 )
 
 
@@ -55,9 +58,16 @@ class Invalid(ValueError):
         return "; ".join(f"{k}: {m}" for k, m in self.errors.items())
 
 
+@dataclass
+class Duplicate(Invalid):
+    """The candidate is already in the pipeline, as ``existing_id``."""
+
+    existing_id: int = 0
+
+
 def clean_candidate(data: dict[str, Any]) -> dict[str, Any]:
     """Validate candidate fields present in ``data``; raise :class:`Invalid` with every error."""
-    cleaners = {
+    cleaners: dict[str, Callable[[Any], Any]] = {
         "name": lambda x: v.clean_text("name", x, required=True),
         "name_local": lambda x: v.clean_text("name_local", x),
         "country": v.clean_country,
@@ -70,6 +80,9 @@ def clean_candidate(data: dict[str, Any]) -> dict[str, Any]:
         "notes": lambda x: (x or "").replace("\x00", "").strip(),
         "do_not_contact": bool,
         "owner_id": lambda x: int(x) if x not in (None, "", 0, "0") else None,
+        "latitude": lambda x: v.clean_coordinate("latitude", x, 90),
+        "longitude": lambda x: v.clean_coordinate("longitude", x, 180),
+        "gazetteer_id": v.clean_gazetteer_id,
     }
     return clean_fields({k: data[k] for k in CANDIDATE_FIELDS if k in data}, cleaners)
 
@@ -103,6 +116,31 @@ def find_duplicate(session: Session, name: str, country: str) -> Municipality | 
     )
 
 
+def check_not_duplicate(session: Session, clean: dict[str, Any]) -> None:
+    """Raise :class:`Duplicate` when the pipeline already holds this place (see
+    :mod:`outreach.pipeline.duplicates`)."""
+    place = duplicates.Place(
+        clean["name"],
+        clean["country"],
+        clean.get("latitude"),
+        clean.get("longitude"),
+        clean.get("gazetteer_id"),
+    )
+    existing = duplicates.find_existing(session, place)
+    if existing is None:
+        return
+    names = {"name": clean["name"], "country": clean["country"]}
+    if (existing.name, existing.country) == (clean["name"], clean["country"]):
+        message = _("%(name)s (%(country)s) already exists", **names)
+    else:
+        message = _(
+            "%(name)s (%(country)s) is already in the pipeline as %(existing)s",
+            existing=existing.name,
+            **names,
+        )
+    raise Duplicate({"name": message}, existing_id=existing.id)
+
+
 def create_candidate(
     session: Session,
     data: dict[str, Any],
@@ -112,16 +150,7 @@ def create_candidate(
     contact: dict[str, Any] | None = None,
 ) -> Municipality:
     clean = clean_candidate(data)
-    if find_duplicate(session, clean["name"], clean["country"]) is not None:
-        raise Invalid(
-            {
-                "name": _(
-                    "%(name)s (%(country)s) already exists",
-                    name=clean["name"],
-                    country=clean["country"],
-                )
-            }
-        )
+    check_not_duplicate(session, clean)
     contact_clean = clean_contact(contact) if contact else None
     municipality = Municipality(**clean, stage=stage, stage_changed_at=utcnow())
     if municipality.owner_id is None:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 
 from outreach.clock import utcnow
 from outreach.extensions import Session
-from outreach.pipeline import services, stages
+from outreach.pipeline import duplicates, services, stages
 from outreach.pipeline import validation as v
 from outreach.pipeline.models import AuditEntry, Contact, Municipality, StageChange
 from outreach.pipeline.stages import Stage
@@ -319,17 +319,14 @@ def import_csv(
 
 def _check_identity(session: Session, rows: list[_Row], *, update: bool) -> list[RowError]:
     """Duplicates within the file, and existing candidates when not updating."""
-    existing = {
-        (name, country): mid
-        for mid, name, country in session.execute(
-            select(Municipality.id, Municipality.name, Municipality.country)
-        )
-    }
+    index = duplicates.load_index(session)
+    existing = {(known.name, known.country): known.id for known in index.all}
     seen: dict[tuple[str, str], int] = {}
     errors: list[RowError] = []
     for row in rows:
         key = (row.candidate["name"], row.candidate["country"])
-        if key in seen:
+        place = duplicates.Place(*key)
+        if place.key in seen:
             errors.append(
                 RowError(
                     row.number,
@@ -338,13 +335,29 @@ def _check_identity(session: Session, rows: list[_Row], *, update: bool) -> list
                         "%(name)s (%(country)s) is also in row %(row)d of this file",
                         name=key[0],
                         country=key[1],
-                        row=seen[key],
+                        row=seen[place.key],
                     ),
                 )
             )
             continue
-        seen[key] = row.number
-        if key in existing:
+        seen[place.key] = row.number
+        other = None if key in existing else index.find(place)
+        if other is not None:
+            errors.append(
+                RowError(
+                    row.number,
+                    "name",
+                    _(
+                        "%(name)s (%(country)s) is already in the pipeline as %(existing)s"
+                        " (candidate %(id)d)",
+                        name=key[0],
+                        country=key[1],
+                        existing=other.name,
+                        id=other.id,
+                    ),
+                )
+            )
+        elif key in existing:
             if not update:
                 errors.append(
                     RowError(

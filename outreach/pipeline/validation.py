@@ -123,6 +123,27 @@ def clean_email(value: str | None, *, required: bool = True, field: str = "email
         ) from None
 
 
+def clean_coordinate(field: str, value: str | float | None, limit: float) -> float | None:
+    """A latitude (``limit`` 90) or longitude (180) in degrees, or None when empty."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise FieldError(field, _("%(value)r is not a number of degrees", value=value)) from None
+    if not -limit <= number <= limit:
+        raise FieldError(field, _("must lie between -%(n)d and %(n)d", n=limit))
+    return number
+
+
+def clean_gazetteer_id(value: str | int | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return int(value)
+    raise FieldError("gazetteer_id", _("%(value)r is not a whole number", value=value))
+
+
 def clean_website(value: str | None) -> str:
     text = clean_text("website", value, max_len=500)
     if text and not re.match(r"^https?://[^\s/$.?#].[^\s]*$", text):
