@@ -14,6 +14,7 @@ from outreach import (
     catcher,
     demo,
     devserver,
+    discovery,
     hooks,
     letters,
     mailing,
@@ -60,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     auth.init_app(app)
     pipeline.init_app(app)
+    discovery.init_app(app)
     catcher.init_app(app)
     letters.init_app(app)
     mailing.init_app(app)

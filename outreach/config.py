@@ -84,6 +84,9 @@ def from_env(instance_path: str) -> dict[str, Any]:
         "IMAP_CA_FILE": os.environ.get("IMAP_CA_FILE") or "",
         "IMAP_TIMEOUT": _float("IMAP_TIMEOUT", 30),
         "REPLIES_FETCH_SECONDS": _int("REPLIES_FETCH_SECONDS", 300),
+        # `outreach dev` and `outreach demo-data` fill an empty gazetteer of towns.
+        "GAZETTEER_AUTOLOAD": _bool("GAZETTEER_AUTOLOAD", default=True),
+        "GAZETTEER_MIN_POPULATION": _int("GAZETTEER_MIN_POPULATION", 1000),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT") or "10 per 15 minutes",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

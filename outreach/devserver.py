@@ -75,6 +75,16 @@ def load_demo_if_empty(app: Flask) -> bool:
         return True
 
 
+def load_gazetteer_if_empty(app: Flask) -> None:
+    """The partner finder's gazetteer of towns, loaded once (see outreach.discovery.autoload)."""
+    from outreach.discovery.autoload import load_if_empty
+
+    click.echo("Checking the gazetteer of towns …")
+    towns = load_if_empty(app)
+    if towns:
+        click.echo(f"Loaded {towns:,} towns into the gazetteer.")
+
+
 def _embedded_redis_running(app: Flask) -> bool:
     path = embedded_socket(app.instance_path)
     if not os.path.exists(path):
@@ -168,6 +178,7 @@ def run(app: Flask, host: str, port: int) -> int:
     migrate(app)
     if load_demo_if_empty(app):
         click.echo("Loaded the demo data.")
+    load_gazetteer_if_empty(app)
     with app.app_context():
         db.engine.dispose()
 

@@ -80,6 +80,8 @@ def make_app(database_url: str, redis_url: str, **extra: Any) -> Flask:
         "MAIL_PORT": 9,
         "MAIL_DEFAULT_SENDER": "Office <office@outreach-test.example>",
         "SERVER_NAME": None,
+        # Tests that need towns load a few countries (tests/discovery); one loads them all.
+        "GAZETTEER_AUTOLOAD": False,
     }
     config.update(extra)
     return create_app(config)

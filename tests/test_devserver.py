@@ -85,6 +85,7 @@ def dev_env(instance: Path, smtp_port: int, database: str | None) -> dict[str, s
         OUTREACH_INSTANCE_PATH=str(instance),
         MAIL_CATCHER_PORT=str(smtp_port),
         PYTHONUNBUFFERED="1",
+        GAZETTEER_AUTOLOAD="0",  # tests/discovery loads the whole gazetteer once
     )
     if database:
         env["DATABASE_URL"] = database

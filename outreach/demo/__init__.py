@@ -1,7 +1,8 @@
 """Demo data: the office's real partners of 2023, a dozen fresh candidates, three staff logins
 and the office's settings with a demo signatory.
 
-The candidates are in ``candidates.csv`` beside this module, in the import format, and go in
+The candidates are in ``candidates.csv`` beside this module, in the import format (the
+partners of 2023 with their place in the GeoNames gazetteer), and go in
 through the CSV importer like any other file; each one is imported on the day it was analysed
 and then moved through the stages it went through. The partners come from the office's report
 for 2023: agreements signed with Dąbrowa and Żyraków (Poland), Olaine (Latvia) and
@@ -24,6 +25,7 @@ from sqlalchemy import func, select
 from outreach.auth.models import Role, User
 from outreach.auth.services import create_user
 from outreach.clock import travel, utcnow
+from outreach.discovery.autoload import load_if_empty
 from outreach.extensions import Session, db
 from outreach.letters import office
 from outreach.pipeline import services, transfer
@@ -197,3 +199,11 @@ def demo_data_command() -> None:
     else:
         db.session.rollback()
         click.echo("demo data already loaded")
+    _load_gazetteer()
+
+
+def _load_gazetteer() -> None:
+    """The partner finder's towns, loaded when empty (see outreach.discovery.autoload)."""
+    towns = load_if_empty()
+    if towns:
+        click.echo(f"gazetteer loaded: {towns:,} towns")

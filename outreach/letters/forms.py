@@ -6,6 +6,23 @@ from wtforms import IntegerField, SelectField, SelectMultipleField, StringField,
 from wtforms.validators import Length
 
 from outreach.locales import theme_choices
+from outreach.preferences import PROXIMITY_LABELS
+
+
+class CodeListField(StringField):
+    """Codes shown separated by spaces (the settings store them as a list)."""
+
+    def _value(self) -> str:
+        if isinstance(self.data, list | tuple):
+            return " ".join(self.data)
+        return super()._value()
+
+
+class OptionalNumberField(StringField):
+    """A number where 0 means "not set" and shows as an empty field."""
+
+    def _value(self) -> str:
+        return "" if self.data in (0, "0", None) else super()._value()
 
 
 class SettingsForm(FlaskForm):
@@ -20,6 +37,13 @@ class SettingsForm(FlaskForm):
     sender_phone = StringField(_l("Sender telephone"))
     themes = SelectMultipleField(_l("Themes we seek partners for"), choices=[])
     fallback_language = StringField(_l("Fallback language"))
+    town_population = OptionalNumberField(_l("Population of the town itself"))
+    priority_countries = CodeListField(_l("Countries we look in first"))
+    partner_proximity = SelectField(
+        _l("Towns near our partners and candidates"),
+        choices=[(p.value, label) for p, label in PROXIMITY_LABELS.items()],
+        validate_choice=False,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

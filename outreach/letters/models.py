@@ -9,6 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.clock import utcnow
 from outreach.extensions import Model
+from outreach.preferences import (
+    DEFAULT_PRIORITY_COUNTRIES,
+    DEFAULT_PROXIMITY,
+    DEFAULT_TOWN_POPULATION,
+)
 
 #: Themes we seek partners for, from the office's yearly report (security, integration of
 #: displaced people, education, social and humanitarian aid, rebuilding, joint projects).
@@ -67,4 +72,10 @@ class OfficeSettings(Model):
     sender_phone: Mapped[str] = mapped_column(String(50), default="")
     themes: Mapped[list[str]] = mapped_column(JSON, default=lambda: list(DEFAULT_THEMES))
     fallback_language: Mapped[str] = mapped_column(String(8), default="en")
+    # What the partner finder (outreach.discovery) compares towns with.
+    town_population: Mapped[int] = mapped_column(default=DEFAULT_TOWN_POPULATION)
+    priority_countries: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_PRIORITY_COUNTRIES)
+    )
+    partner_proximity: Mapped[str] = mapped_column(String(10), default=DEFAULT_PROXIMITY.value)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

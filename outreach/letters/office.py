@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from outreach import preferences
 from outreach.extensions import Session
 from outreach.letters import sources
 from outreach.letters.i18n import _
@@ -26,6 +27,9 @@ FIELDS = (
     "sender_phone",
     "themes",
     "fallback_language",
+    "town_population",
+    "priority_countries",
+    "partner_proximity",
 )
 
 
@@ -43,6 +47,9 @@ def defaults() -> dict[str, Any]:
         "sender_phone": "",
         "themes": list(DEFAULT_THEMES),
         "fallback_language": "en",
+        "town_population": preferences.DEFAULT_TOWN_POPULATION,
+        "priority_countries": list(preferences.DEFAULT_PRIORITY_COUNTRIES),
+        "partner_proximity": preferences.DEFAULT_PROXIMITY.value,
     }
 
 
@@ -72,6 +79,9 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
         "sender_phone": _phone,
         "themes": v.clean_themes,
         "fallback_language": _fallback,
+        "town_population": _town_population,
+        "priority_countries": _countries,
+        "partner_proximity": _proximity,
     }
     return clean_fields({k: data[k] for k in FIELDS if k in data}, cleaners)
 
@@ -81,6 +91,41 @@ def _population(value: Any) -> int:
     if number is None:
         raise v.FieldError("population", _("is required"))
     return number
+
+
+def _town_population(value: Any) -> int:
+    """The town's own population; 0 (left empty) when towns are compared with the whole
+    community only."""
+    try:
+        return v.clean_population(value) or 0
+    except v.FieldError as exc:
+        raise v.FieldError("town_population", exc.message) from None
+
+
+def _countries(value: Any) -> list[str]:
+    """ISO codes separated by spaces, commas or semicolons, each once, in the given order."""
+    parts = value if isinstance(value, list) else str(value or "").replace(",", " ").split()
+    codes: list[str] = []
+    for part in (p for chunk in parts for p in str(chunk).split(";")):
+        if not part.strip():
+            continue
+        try:
+            code = v.clean_country(part)
+        except v.FieldError as exc:
+            raise v.FieldError("priority_countries", exc.message) from None
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _proximity(value: Any) -> str:
+    try:
+        return preferences.Proximity(value or preferences.DEFAULT_PROXIMITY).value
+    except ValueError:
+        choices = ", ".join(p.value for p in preferences.Proximity)
+        raise v.FieldError(
+            "partner_proximity", _("choose one of: %(choices)s", choices=choices)
+        ) from None
 
 
 def _phone(value: Any) -> str:

@@ -48,6 +48,9 @@ COLUMNS: tuple[str, ...] = (
     "themes",
     "stage",
     "notes",
+    "latitude",
+    "longitude",
+    "gazetteer_id",
 )
 REQUIRED: tuple[str, ...] = ("name", "country", "email")
 #: Columns that are fields of the candidate itself (the rest describe its contact or stage).
@@ -61,7 +64,12 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     "website",
     "themes",
     "notes",
+    "latitude",
+    "longitude",
+    "gazetteer_id",
 )
+#: Candidate columns whose empty cell means "unknown" (None) rather than "".
+UNKNOWN_WHEN_EMPTY: tuple[str, ...] = ("population", "latitude", "longitude", "gazetteer_id")
 #: CSV column -> contact field.
 CONTACT_COLUMNS: dict[str, str] = {
     "email": "email",
@@ -322,10 +330,16 @@ def _check_identity(session: Session, rows: list[_Row], *, update: bool) -> list
     index = duplicates.load_index(session)
     existing = {(known.name, known.country): known.id for known in index.all}
     seen: dict[tuple[str, str], int] = {}
+    seen_towns: dict[int, int] = {}
     errors: list[RowError] = []
     for row in rows:
         key = (row.candidate["name"], row.candidate["country"])
-        place = duplicates.Place(*key)
+        place = duplicates.Place(
+            *key,
+            row.candidate.get("latitude"),
+            row.candidate.get("longitude"),
+            row.candidate.get("gazetteer_id"),
+        )
         if place.key in seen:
             errors.append(
                 RowError(
@@ -341,7 +355,17 @@ def _check_identity(session: Session, rows: list[_Row], *, update: bool) -> list
             )
             continue
         seen[place.key] = row.number
-        other = None if key in existing else index.find(place)
+        if place.gazetteer_id is not None:
+            if place.gazetteer_id in seen_towns:
+                message = _(
+                    "GeoNames town %(id)d is also in row %(row)d of this file",
+                    id=place.gazetteer_id,
+                    row=seen_towns[place.gazetteer_id],
+                )
+                errors.append(RowError(row.number, "gazetteer_id", message))
+                continue
+            seen_towns[place.gazetteer_id] = row.number
+        other = index.find(place, exclude_id=existing.get(key))
         if other is not None:
             errors.append(
                 RowError(
@@ -427,8 +451,8 @@ def _create_all(session: Session, rows: list[_Row], *, user_id: int | None) -> N
         values = []
         for row in chunk:
             item = {k: row.candidate.get(k, "") for k in CANDIDATE_COLUMNS}
+            item.update({k: row.candidate.get(k) for k in UNKNOWN_WHEN_EMPTY})
             item.update(
-                population=row.candidate.get("population"),
                 languages=row.candidate.get("languages", []),
                 themes=row.candidate.get("themes", []),
                 source="import",
@@ -545,7 +569,7 @@ def export_rows(
             "name_local": municipality.name_local,
             "country": municipality.country,
             "region": municipality.region,
-            "population": "" if municipality.population is None else str(municipality.population),
+            "population": _unknown_empty(municipality.population),
             "languages": ";".join(municipality.languages),
             "email": contact.email if contact else "",
             "contact_name": contact.name if contact else "",
@@ -557,8 +581,15 @@ def export_rows(
             "stage": municipality.stage,
             # The import refuses line breaks, so multi-line notes travel on one line.
             "notes": " ".join(municipality.notes.splitlines()),
+            "latitude": _unknown_empty(municipality.latitude),
+            "longitude": _unknown_empty(municipality.longitude),
+            "gazetteer_id": _unknown_empty(municipality.gazetteer_id),
         }
         yield [neutralise(values[name]) for name in COLUMNS]
+
+
+def _unknown_empty(value: float | int | None) -> str:
+    return "" if value is None else str(value)
 
 
 def export_csv(

@@ -16,7 +16,14 @@ from outreach.pipeline import stages
 
 CONTROL = re.compile(r"[\r\n\x00]")
 
-SOURCES: tuple[str, ...] = ("manual", "cities4cities", "unitedforua", "import", "referral")
+SOURCES: tuple[str, ...] = (
+    "manual",
+    "cities4cities",
+    "unitedforua",
+    "import",
+    "referral",
+    "gazetteer",
+)
 
 
 class FieldError(ValueError):

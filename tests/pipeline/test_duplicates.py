@@ -98,3 +98,35 @@ def test_an_import_row_naming_an_existing_candidate_is_a_bad_row(app: Any) -> No
     ]
     db.session.rollback()
     assert count() == 1
+
+
+def test_locations_travel_through_the_csv_file(app: Any) -> None:
+    text = (
+        "name,country,email,latitude,longitude,gazetteer_id\n"
+        "Olaine,LV,mayor@olaine.example,56.79583,23.93726,457052\n"
+        "Valka,LV,dome@valka.example,,,\n"
+        "Olaines novads,LV,novads@olaine.example,56.8,23.9,457052\n"
+    )
+    refused = transfer.import_csv(db.session, text)
+    assert refused.lines() == [
+        "row 4, field gazetteer_id: GeoNames town 457052 is also in row 2 of this file"
+    ]
+    report = transfer.import_csv(db.session, text.rsplit("Olaines", 1)[0])
+    assert report.ok and report.created == 2
+    db.session.commit()
+    olaine = db.session.scalar(select(Municipality).where(Municipality.name == "Olaine"))
+    assert (olaine.latitude, olaine.longitude, olaine.gazetteer_id) == (56.79583, 23.93726, 457052)
+    exported = transfer.export_csv(db.session)
+    header, *rows = exported.splitlines()
+    assert header.endswith(",latitude,longitude,gazetteer_id")
+    assert any(row.endswith(",56.79583,23.93726,457052") for row in rows)
+    assert any(row.startswith("Valka,") and row.endswith(",,,") for row in rows)
+    again = transfer.import_csv(db.session, exported, update=True)
+    assert (again.ok, again.created, again.updated, again.unchanged) == (True, 0, 0, 2)
+    other = transfer.import_csv(
+        db.session, "name,country,email,gazetteer_id\nOlaine Town,LV,a@olaine.example,457052\n"
+    )
+    assert other.lines() == [
+        f"row 2, field name: Olaine Town (LV) is already in the pipeline as Olaine"
+        f" (candidate {olaine.id})"
+    ]
