@@ -54,6 +54,7 @@ def upgrade():
         sa.Column("min_population", sa.Integer(), nullable=False),
         sa.Column("countries", sa.JSON(), nullable=False),
         sa.Column("towns", sa.Integer(), nullable=False),
+        sa.Column("country_codes", sa.JSON(), nullable=False),
         sa.Column("loaded_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )

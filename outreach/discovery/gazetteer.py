@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, insert, select, text
 
 from outreach.clock import utcnow
 from outreach.discovery import source
@@ -66,16 +66,18 @@ def load(
     rows = towns if towns is not None else source.read_towns(min_population, wanted)
     session.execute(delete(Town))
     count = 0
+    present: set[str] = set()
     iterator = iter(rows)
     while chunk := list(islice(iterator, _CHUNK)):
         session.execute(insert(Town), chunk)
         count += len(chunk)
+        present.update(town["country"] for town in chunk)
     if row is None:
         row = GazetteerVersion()
         session.add(row)
     row.source, row.version = source.SOURCE, version
     row.min_population, row.countries = min_population, wanted
-    row.towns, row.loaded_at = count, utcnow()
+    row.towns, row.country_codes, row.loaded_at = count, sorted(present), utcnow()
     session.flush()
     # Fresh statistics, so that the query planner uses the population index for the finder.
     session.execute(text("ANALYZE gazetteer_town"))
@@ -94,8 +96,5 @@ def regions(session: Session, country: str) -> list[tuple[str, str]]:
 
 def countries(session: Session) -> list[str]:
     """Countries that have towns in the gazetteer."""
-    return list(session.scalars(select(Town.country).group_by(Town.country)))
-
-
-def count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Town)) or 0
+    row = current(session)
+    return list(row.country_codes) if row is not None else []

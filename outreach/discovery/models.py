@@ -53,6 +53,8 @@ class GazetteerVersion(Model):
     #: ISO codes the load was limited to; empty: every country.
     countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     towns: Mapped[int]
+    #: ISO codes of the countries that have towns, for the search form.
+    country_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
