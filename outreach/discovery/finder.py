@@ -28,6 +28,7 @@ from outreach.discovery.scoring import Factor, Preferences
 from outreach.extensions import Session
 from outreach.folding import fold
 from outreach.geo import km_between
+from outreach.letters import office
 from outreach.pipeline import duplicates
 from outreach.pipeline.duplicates import Known
 from outreach.pipeline.stages import Stage
@@ -82,8 +83,6 @@ class Found:
 
 def preferences(session: Session) -> Preferences:
     """The office's settings as the scoring reads them."""
-    from outreach.letters import office
-
     values = office.values(session)
     return Preferences(
         town_population=int(values["town_population"]),

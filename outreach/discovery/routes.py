@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
@@ -116,6 +116,4 @@ def candidate_place(municipality: Municipality) -> dict[str, Any] | None:
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or "en")
