@@ -12,7 +12,6 @@ tenth of the size, to show the number of statements does not grow with the data.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import random
 import statistics
@@ -196,26 +195,12 @@ def populate(session: Any, candidates: int, changes: int, seed: int = 7) -> int:
 
 
 def measure(candidates: int, changes: int, requests: int, tmp: Path, label: str) -> list[Timing]:
-    from flask_migrate import upgrade
-
-    from outreach import create_app
     from outreach.extensions import db
+    from tests.support.scratch import bench_app
 
     with fresh_database(tmp, label) as url:
-        app = create_app(
-            {
-                "SQLALCHEMY_DATABASE_URI": url,
-                "SECRET_KEY": "bench",
-                "WTF_CSRF_ENABLED": False,
-                "RATELIMIT_ENABLED": False,
-            }
-        )
+        app = bench_app(url)
         with app.app_context():
-            logging.disable(logging.INFO)  # the migrations' progress lines
-            try:
-                upgrade(revision="heads")
-            finally:
-                logging.disable(logging.NOTSET)
             started = time.perf_counter()
             viewer_id = populate(db.session, candidates, changes)
             filled = time.perf_counter() - started

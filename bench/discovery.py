@@ -17,7 +17,6 @@ as a separate process, as an administrator would, and prints:
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import resource
 import statistics
@@ -79,32 +78,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=21)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from outreach import create_app
     from outreach.auth.models import User
+    from outreach.demo import load_demo_data
     from outreach.discovery import finder
     from outreach.extensions import db
-    from outreach.pipeline.demo import load_demo_data
-    from outreach.scratch import scratch_database
+    from tests.support.scratch import bench_app, scratch_database
 
     with tempfile.TemporaryDirectory() as tmp:
         sqlite_path = Path(tmp) / "discovery.db"
         with scratch_database("outreach_bench_discovery", str(sqlite_path)) as url:
-            app = create_app(
-                {
-                    "SQLALCHEMY_DATABASE_URI": url,
-                    "SECRET_KEY": "bench",
-                    "WTF_CSRF_ENABLED": False,
-                    "RATELIMIT_ENABLED": False,
-                }
-            )
+            app = bench_app(url)
             with app.app_context():
-                logging.disable(logging.INFO)  # the migrations' progress lines
-                try:
-                    upgrade()
-                finally:
-                    logging.disable(logging.NOTSET)
                 load_demo_data(db.session)
                 db.session.commit()
                 dialect = db.engine.dialect.name
