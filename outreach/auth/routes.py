@@ -22,14 +22,9 @@ from outreach.auth.forms import LoginForm, UserForm
 from outreach.auth.models import Role, User
 from outreach.extensions import db, limiter
 from outreach.locales import INTERFACE_LANGUAGES
+from outreach.redirects import safe_target
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("pipeline.board")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -40,7 +35,7 @@ def login() -> str | Response:
         user = services.authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_target(request.args.get("next"), url_for("pipeline.board")))
         flash(_("Wrong email or password."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -64,7 +59,7 @@ def set_locale(code: str) -> Response:
     if current_user.is_authenticated:
         current_user.locale = code
         db.session.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(safe_target(request.form.get("next"), url_for("pipeline.board")))
 
 
 @bp.route("/users", methods=["GET", "POST"])

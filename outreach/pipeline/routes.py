@@ -37,6 +37,7 @@ from outreach.pipeline.forms import (
 )
 from outreach.pipeline.models import Contact, Municipality
 from outreach.pipeline.timeline import timeline
+from outreach.redirects import safe_target
 
 bp = Blueprint("pipeline", __name__)
 
@@ -55,12 +56,6 @@ def _json_errors(exc: HTTPException) -> Any:
     if wants_json():
         return jsonify(ok=False, error=exc.description or exc.name), exc.code or 500
     return render_template("error.html", error=exc), exc.code or 500
-
-
-def _safe_next(target: str | None, default: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 def _filter_form() -> tuple[FilterForm, queries.Filters]:
@@ -260,7 +255,7 @@ def edit_candidate(candidate_id: int) -> str | Response:
 def move(candidate_id: int) -> Any:
     """Move a candidate; answers JSON to scripts and redirects forms back with a message."""
     municipality = _get_candidate(candidate_id)
-    back = _safe_next(request.form.get("next"), url_for("pipeline.board"))
+    back = safe_target(request.form.get("next"), url_for("pipeline.board"))
     form = MoveForm()
     error = None
     if not form.validate():
