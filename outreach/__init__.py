@@ -26,7 +26,7 @@ from outreach import (
     web,
 )
 from outreach.config import check_production, from_env
-from outreach.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from outreach.extensions import babel, csrf, db, login_manager, mail, migrate
 from outreach.locales import choose_interface_language
 
 
@@ -50,8 +50,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=choose_interface_language)
     mail.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app.config.get("REDIS_URL")))
-    limiter.init_app(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
@@ -72,15 +70,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     demo.init_app(app)
     devserver.init_app(app)
     return app
-
-
-def _limiter_storage(redis_url: str | None) -> str:
-    """The rate limiter keeps its counters in Redis when one is configured."""
-    if not redis_url:
-        return "memory://"
-    if redis_url.startswith("unix://"):
-        return "redis+unix://" + redis_url[len("unix://") :]
-    return redis_url
 
 
 def _lower(value: Any) -> Any:

@@ -87,7 +87,10 @@ def from_env(instance_path: str) -> dict[str, Any]:
         # `outreach dev` and `outreach demo-data` fill an empty gazetteer of towns.
         "GAZETTEER_AUTOLOAD": _bool("GAZETTEER_AUTOLOAD", default=True),
         "GAZETTEER_MIN_POPULATION": _int("GAZETTEER_MIN_POPULATION", 1000),
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT") or "10 per 15 minutes",
+        "LOGIN_ACCOUNT_LIMIT": os.environ.get("LOGIN_ACCOUNT_LIMIT") or "10 per 15 minutes",
+        "LOGIN_ADDRESS_LIMIT": os.environ.get("LOGIN_ADDRESS_LIMIT") or "50 per 15 minutes",
+        # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are believed.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Cookies travel over HTTPS only in production, unless explicitly turned off.

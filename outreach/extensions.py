@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from flask import Flask, current_app
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -27,8 +25,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 mail = Mail()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
 if TYPE_CHECKING:
     # Flask-SQLAlchemy builds ``db.Model`` at run time from Base's own bases; a type checker
     # cannot follow that, so it is shown the declarative base those models share.

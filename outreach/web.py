@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from outreach import locales
@@ -37,8 +38,21 @@ def nav_items() -> list[tuple[str, str, bool]]:
     return [(href, label, href == current) for href, label in links]
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client's address and scheme from
+    the ``X-Forwarded-For`` and ``X-Forwarded-Proto`` headers they add (werkzeug's ProxyFix
+    reads that many entries from the right, so a client cannot forge its address). With the
+    default 0 the headers are ignored and the address is the connection's."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies < 0:
+        raise ValueError(f"TRUSTED_PROXIES={proxies} must be 0 or more")
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
+
 def init_app(app: Flask) -> None:
     """Pages every feature shares; call first, so that the board leads the top bar."""
+    trust_proxies(app)
     hooks(app).nav[:0] = [
         NavLink("pipeline.board", _l("Board"), Role.VIEWER),
         NavLink("pipeline.candidates", _l("Candidates"), Role.VIEWER),

@@ -75,7 +75,6 @@ def make_app(database_url: str, redis_url: str, **extra: Any) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
         "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 9,
         "MAIL_DEFAULT_SENDER": "Office <office@outreach-test.example>",

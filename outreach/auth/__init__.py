@@ -7,6 +7,7 @@ from outreach.auth.cli import users_cli
 from outreach.auth.decorators import can
 from outreach.auth.models import Role, User
 from outreach.auth.routes import bp
+from outreach.auth.throttle import check_settings
 from outreach.extensions import db, login_manager
 from outreach.hooks import NavLink, hooks
 
@@ -16,6 +17,7 @@ def _load_user(user_id: str) -> User | None:
 
 
 def init_app(app: Flask) -> None:
+    check_settings(app)
     login_manager.user_loader(_load_user)
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)

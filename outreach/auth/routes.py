@@ -1,26 +1,19 @@
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+import math
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from outreach.auth import services
+from outreach.auth import services, throttle
 from outreach.auth.decorators import role_required
 from outreach.auth.forms import LoginForm, UserForm
 from outreach.auth.models import Role, User
-from outreach.extensions import db, limiter
+from outreach.extensions import db
 from outreach.locales import INTERFACE_LANGUAGES
 from outreach.redirects import safe_target
 
@@ -28,20 +21,33 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: limiter_login_limit(), methods=["POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int, dict[str, str]]:
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data or "", form.password.data or "")
-        if user is not None:
-            login_user(user)
-            return redirect(safe_target(request.args.get("next"), url_for("pipeline.board")))
-        flash(_("Wrong email or password."), "error")
+        email, address = form.email.data or "", request.remote_addr or ""
+        wait = throttle.wait_seconds(email, address)
+        if not wait:
+            user = services.authenticate(db.session, email, form.password.data or "")
+            if user is not None:
+                throttle.record_success(email)
+                login_user(user)
+                return redirect(safe_target(request.args.get("next"), url_for("pipeline.board")))
+            wait = throttle.record_failure(email, address)
+            if not wait:
+                flash(_("Wrong email or password."), "error")
+        if wait:
+            minutes = math.ceil(wait / 60)
+            flash(
+                ngettext(
+                    "Too many failed attempts. Try again in %(num)d minute.",
+                    "Too many failed attempts. Try again in %(num)d minutes.",
+                    minutes,
+                ),
+                "error",
+            )
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(wait)}
     return render_template("auth/login.html", form=form)
-
-
-def limiter_login_limit() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
 @bp.route("/logout", methods=["POST"])

@@ -68,7 +68,6 @@ def main(workdir: Path) -> dict[str, Any]:
             "SECRET_KEY": "probe-secret-key-long-enough-for-the-check",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'probe.db'}",
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
             "SESSION_COOKIE_SECURE": False,
         }
     )

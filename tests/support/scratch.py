@@ -54,7 +54,6 @@ def bench_app(url: str) -> Flask:
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "bench",
             "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
         }
     )
     with app.app_context():
