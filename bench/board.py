@@ -76,9 +76,9 @@ def fresh_database(tmp: Path, label: str) -> Any:
     return scratch_database(f"outreach_bench_{label}", str(tmp / f"{label}.db"))
 
 
-def populate(session: Any, candidates: int, changes: int, seed: int = 7) -> int:
-    """Insert ``candidates`` with contacts and about ``changes`` stage changes; returns the
-    viewer's user id."""
+def populate(session: Any, candidates: int, changes: int, seed: int = 7) -> str:
+    """Insert ``candidates`` with contacts and about ``changes`` stage changes; returns what
+    the viewer's session cookie carries (``User.get_id()``)."""
     from outreach.auth.services import create_user
     from outreach.clock import utcnow
     from outreach.pipeline.models import Contact, Municipality, StageChange
@@ -191,7 +191,7 @@ def populate(session: Any, candidates: int, changes: int, seed: int = 7) -> int:
             sa.text("SELECT setval('municipality_id_seq', (SELECT max(id) FROM municipality))")
         )
     session.commit()
-    return int(viewer.id)
+    return str(viewer.get_id())
 
 
 def measure(candidates: int, changes: int, requests: int, tmp: Path, label: str) -> list[Timing]:
@@ -202,7 +202,7 @@ def measure(candidates: int, changes: int, requests: int, tmp: Path, label: str)
         app = bench_app(url)
         with app.app_context():
             started = time.perf_counter()
-            viewer_id = populate(db.session, candidates, changes)
+            viewer_session = populate(db.session, candidates, changes)
             filled = time.perf_counter() - started
             if db.engine.dialect.name == "postgresql":
                 with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
@@ -225,7 +225,7 @@ def measure(candidates: int, changes: int, requests: int, tmp: Path, label: str)
             sa.event.listen(db.engine, "before_cursor_execute", count)
             client = app.test_client()
             with client.session_transaction() as session:
-                session["_user_id"] = str(viewer_id)
+                session["_user_id"] = viewer_session
                 session["_fresh"] = True
 
             results = []

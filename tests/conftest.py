@@ -151,7 +151,7 @@ def login_as(client: FlaskClient, make_user: Any) -> Any:
     def login(role: str = "coordinator", **kwargs: Any) -> Any:
         user = make_user(role, **kwargs)
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         # Requests reuse the test's app context: forget the user Flask-Login cached there.
         g.pop("_login_user", None)

@@ -7,13 +7,14 @@ from outreach.auth.cli import users_cli
 from outreach.auth.decorators import can
 from outreach.auth.models import Role, User
 from outreach.auth.routes import bp
+from outreach.auth.services import user_for_session
 from outreach.auth.throttle import check_settings
 from outreach.extensions import db, login_manager
 from outreach.hooks import NavLink, hooks
 
 
-def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def _load_user(cookie_id: str) -> User | None:
+    return user_for_session(db.session, cookie_id)
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -24,6 +25,10 @@ class Role(enum.StrEnum):
         return {"viewer": 0, "coordinator": 1, "admin": 2}[self.value]
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, Model):
     __tablename__ = "user_account"
 
@@ -35,7 +40,14 @@ class User(UserMixin, Model):
     #: An interface language once the user chooses; empty: follow the browser's languages.
     locale: Mapped[str] = mapped_column(String(5), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    #: Carried by every session and "remember me" cookie; replacing it ends them all.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def get_id(self) -> str:
+        """What the session cookie (and a "remember me" cookie) stores: the id and the
+        session token, checked on every request by :func:`services.user_for_session`."""
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:

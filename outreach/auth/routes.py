@@ -53,6 +53,9 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
+    """Log out, ending the session on the server: a copy of the cookie is worthless now."""
+    services.end_sessions(db.session, current_user._get_current_object())
+    db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 

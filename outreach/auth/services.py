@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
+
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from outreach.auth.models import Role, User
+from outreach.auth.models import Role, User, new_session_token
 from outreach.extensions import Session
 
 
@@ -48,3 +50,25 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if user is None or not user.active or not user.check_password(password):
         return None
     return user
+
+
+def user_for_session(session: Session, cookie_id: str) -> User | None:
+    """The active user a session or "remember me" cookie names (``"<id>:<session token>"``),
+    or None when the token is no longer the user's: their sessions were ended since."""
+    user_id, _sep, token = cookie_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of ``user``, on every device, including "remember me" cookies: the
+    cookies they hold name a session token the user no longer has. Called at logout; a
+    password change or a deactivation must call it too. Flushes, never commits."""
+    user.session_token = new_session_token()
+    session.flush()
