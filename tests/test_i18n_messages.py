@@ -69,7 +69,7 @@ def test_a_refused_move_is_explained_in_ukrainian(client, login_as):
     town = add("Olaine", "LV")
     response = client.post(
         f"/candidates/{town.id}/move",
-        data={"to_stage": "signed"},
+        data={"to_stage": "signed", "from_stage": "analysed"},
         headers={"Accept": "application/json"},
     )
     assert response.status_code == 409
@@ -80,7 +80,7 @@ def test_a_refused_move_is_explained_in_ukrainian(client, login_as):
     )
     response = client.post(
         f"/candidates/{town.id}/move",
-        data={"to_stage": "declined"},
+        data={"to_stage": "declined", "from_stage": "analysed"},
         headers={"Accept": "application/json"},
     )
     assert response.json["error"] == "для відмови потрібно вказати причину"

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -50,6 +51,8 @@ class CandidateForm(FlaskForm):
     notes = TextAreaField(_l("Notes"))
     do_not_contact = BooleanField(_l("Do not contact"))
     owner_id = SelectField(_l("Owner"), validate_choice=False)
+    #: The version of the profile the form was filled from (see services.update_candidate).
+    version = HiddenField()
 
     def fill_choices(self, users: list[User]) -> None:
         self.country.choices = [("", _l("Choose a country"))] + country_choices()
@@ -58,6 +61,11 @@ class CandidateForm(FlaskForm):
         if self.source.data and self.source.data not in SOURCES:
             self.source.choices.append((self.source.data, self.source.data))
         self.owner_id.choices = owner_choices(users, _l("Nobody"))
+
+    def seen_version(self) -> int:
+        """The version the editor saw; 0 (matching none) when the form did not carry one."""
+        value = self.version.data or ""
+        return int(value) if value.isdigit() else 0
 
     def values(self) -> dict[str, Any]:
         """The submitted values, as services.clean_candidate expects them."""
@@ -108,6 +116,8 @@ CONTACT_ERROR_FIELDS = {
 
 
 class MoveForm(FlaskForm):
+    #: The stage the page showed: the move applies only if the candidate is still there.
+    from_stage = HiddenField(_l("Stage shown"), validators=[DataRequired()])
     to_stage = SelectField(
         _l("Move to"),
         choices=[(s.value, stages.LABELS[s]) for s in stages.ORDER],

@@ -69,6 +69,8 @@ class Municipality(Model):
     stage_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     agreement_date: Mapped[date | None]
     decline_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Raised by every profile edit; an edit applies only to the version its editor saw.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

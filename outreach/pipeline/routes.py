@@ -27,6 +27,7 @@ from outreach.auth.models import Role
 from outreach.clock import utcnow
 from outreach.extensions import db
 from outreach.pipeline import marks, queries, services, stages
+from outreach.pipeline.errors import EditConflict, MoveConflict
 from outreach.pipeline.forms import (
     CONTACT_ERROR_FIELDS,
     CandidateForm,
@@ -222,24 +223,49 @@ def candidate(candidate_id: int) -> str:
     )
 
 
-@bp.route("/candidates/<int:candidate_id>/edit", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR)
-def edit_candidate(candidate_id: int) -> str | Response:
-    municipality = _get_candidate(candidate_id)
-    form = CandidateForm(obj=municipality if request.method == "GET" else None)
-    form.fill_choices(queries.owners(db.session))
-    if request.method == "GET":
+def _profile_form(municipality: Municipality, formdata: Any = None) -> CandidateForm:
+    """The edit form: filled from the saved profile (``formdata`` None) or from the request."""
+    if formdata is None:
+        form = CandidateForm(formdata=None, obj=municipality)
         form.languages.data = ";".join(municipality.languages)
         form.owner_id.data = str(municipality.owner_id or "")
         form.population.data = "" if municipality.population is None else municipality.population
+        form.version.data = str(municipality.version)
+    else:
+        form = CandidateForm()
+    form.fill_choices(queries.owners(db.session))
+    return form
+
+
+@bp.route("/candidates/<int:candidate_id>/edit", methods=["GET", "POST"])
+@role_required(Role.COORDINATOR)
+def edit_candidate(candidate_id: int) -> str | Response | tuple[str, int]:
+    municipality = _get_candidate(candidate_id)
+    form = _profile_form(municipality, None if request.method == "GET" else request.form)
     if form.validate_on_submit():
         try:
             changes = services.update_candidate(
-                db.session, municipality, form.values(), user_id=current_user.id
+                db.session,
+                municipality,
+                form.values(),
+                user_id=current_user.id,
+                expected_version=form.seen_version(),
             )
         except services.Invalid as exc:
             db.session.rollback()
             _put_errors(form, exc.errors)
+        except EditConflict as exc:
+            # Someone saved first: show the saved profile, so saving again keeps their work.
+            db.session.rollback()
+            flash(str(exc), "error")
+            municipality = _get_candidate(candidate_id)
+            page = render_template(
+                "pipeline/candidate_form.html",
+                form=_profile_form(municipality),
+                municipality=municipality,
+                unsaved=_unsaved(form, municipality),
+            )
+            return page, 409
         else:
             db.session.commit()
             if changes:
@@ -250,14 +276,39 @@ def edit_candidate(candidate_id: int) -> str | Response:
     return render_template("pipeline/candidate_form.html", form=form, municipality=municipality)
 
 
+def _unsaved(submitted: CandidateForm, municipality: Municipality) -> list[tuple[str, str]]:
+    """The submitted values that differ from the saved profile, as ``(label, value)``."""
+    saved = _profile_form(municipality)
+    return [
+        (str(submitted[name].label.text), _shown(submitted[name]))
+        for name in services.CANDIDATE_FIELDS
+        if _shown(submitted[name]) != _shown(saved[name])
+    ]
+
+
+def _shown(field: Any) -> str:
+    """A form field's value as the person chose it: labels for choices, yes/no for a box."""
+    value = field.data
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    labels = {str(k): str(v) for k, v in getattr(field, "choices", None) or []}
+    if isinstance(value, list):
+        return ", ".join(labels.get(str(v), str(v)) for v in value)
+    text = "" if value is None else str(value)
+    return labels.get(text, text) if text else ""
+
+
 @bp.route("/candidates/<int:candidate_id>/move", methods=["POST"])
 @role_required(Role.COORDINATOR)
 def move(candidate_id: int) -> Any:
-    """Move a candidate; answers JSON to scripts and redirects forms back with a message."""
+    """Move a candidate; answers JSON to scripts and redirects forms back with a message.
+
+    The form carries the stage the page showed (``from_stage``); when someone else moved the
+    candidate since, the answer is 409 with who moved it where and when."""
     municipality = _get_candidate(candidate_id)
     back = safe_target(request.form.get("next"), url_for("pipeline.board"))
     form = MoveForm()
-    error = None
+    error, conflict = None, None
     if not form.validate():
         error = "; ".join(f"{form[k].label.text}: {' '.join(v)}" for k, v in form.errors.items())
     else:
@@ -270,13 +321,24 @@ def move(candidate_id: int) -> Any:
                 note=form.note.data or "",
                 reason=form.reason.data or "",
                 agreement_date=form.agreement_date.data,
+                seen_stage=form.from_stage.data,
             )
         except services.MoveError as exc:
             db.session.rollback()
             error = str(exc)
+            conflict = exc if isinstance(exc, MoveConflict) else None
     if error:
         if wants_json():
-            return jsonify(ok=False, error=error, stage=municipality.stage), 409
+            details: dict[str, Any] = {"stage": municipality.stage}
+            if conflict is not None:
+                details = {
+                    "stage": conflict.stage,
+                    "moved_by": conflict.by,
+                    "moved_at": conflict.at.isoformat() if conflict.at else None,
+                    "label": str(stages.LABELS[stages.Stage(conflict.stage)]),
+                    "allowed": _allowed(conflict.stage),
+                }
+            return jsonify(ok=False, error=error, **details), 409
         flash(error, "error")
         return redirect(back)
     db.session.commit()
@@ -289,10 +351,14 @@ def move(candidate_id: int) -> Any:
             stage=municipality.stage,
             label=label,
             message=message,
-            allowed=[s.value for s in stages.ORDER if stages.can_move(municipality.stage, s)],
+            allowed=_allowed(municipality.stage),
         )
     flash(message, "success")
     return redirect(back)
+
+
+def _allowed(stage: str) -> list[str]:
+    return [s.value for s in stages.ORDER if stages.can_move(stage, s)]
 
 
 @bp.route("/candidates/<int:candidate_id>/notes", methods=["POST"])

@@ -20,6 +20,7 @@ from outreach.clock import utcnow
 from outreach.extensions import Session
 from outreach.pipeline import duplicates, stages
 from outreach.pipeline import validation as v
+from outreach.pipeline.errors import MoveError, edit_conflict, move_conflict
 from outreach.pipeline.models import AuditEntry, Contact, Municipality, Note, StageChange
 from outreach.pipeline.stages import Stage
 from outreach.sql import Prepared
@@ -42,10 +43,6 @@ CANDIDATE_FIELDS = (
     "longitude",
     "gazetteer_id",
 )
-
-
-class MoveError(ValueError):
-    """A stage move that the pipeline does not allow, with the reason for staff."""
 
 
 @dataclass
@@ -188,9 +185,23 @@ def audit_value(value: Any) -> Any:
 
 
 def update_candidate(
-    session: Session, municipality: Municipality, data: dict[str, Any], *, user_id: int | None
+    session: Session,
+    municipality: Municipality,
+    data: dict[str, Any],
+    *,
+    user_id: int | None,
+    expected_version: int | None = None,
 ) -> dict[str, list[Any]]:
-    """Apply edited fields; returns and audits what changed (``field: [old, new]``)."""
+    """Apply edited fields; returns and audits what changed (``field: [old, new]``).
+
+    ``expected_version`` is the version of the profile the editor saw (default: the one loaded
+    in ``municipality``). The edit first raises the version with a conditional UPDATE on it,
+    so when someone else saved in between nothing is written and :class:`EditConflict` says
+    who and when, instead of one edit silently overwriting the other.
+    """
+    seen = municipality.version if expected_version is None else expected_version
+    if seen != municipality.version:
+        raise edit_conflict(session, municipality)
     clean = clean_candidate(data)
     name = clean.get("name", municipality.name)
     country = clean.get("country", municipality.country)
@@ -205,10 +216,23 @@ def update_candidate(
         old = getattr(municipality, key)
         if old != value:
             changes[key] = [audit_value(old), audit_value(value)]
-            setattr(municipality, key, value)
-    if changes:
-        session.flush()
-        _audit(session, municipality, user_id, "updated", changes)
+    if not changes:
+        return changes
+    session.flush()
+    bumped = session.scalar(
+        sa_update(Municipality)
+        .where(Municipality.id == municipality.id, Municipality.version == seen)
+        .values(version=seen + 1)
+        .returning(Municipality.id)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped is None:
+        raise edit_conflict(session, municipality)
+    session.expire(municipality, ["version"])
+    for key, (_old, _new) in changes.items():
+        setattr(municipality, key, clean[key])
+    session.flush()
+    _audit(session, municipality, user_id, "updated", changes)
     return changes
 
 
@@ -221,13 +245,21 @@ def move(
     note: str = "",
     agreement_date: date | None = None,
     reason: str = "",
+    seen_stage: str | None = None,
 ) -> StageChange:
-    """Move a candidate to ``target`` if the pipeline allows it; records the stage change."""
+    """Move a candidate to ``target`` if the pipeline allows it; records the stage change.
+
+    The move starts from ``seen_stage``, the stage the person saw (the board and the move form
+    send it; default: the stage loaded in ``municipality``), and is one conditional UPDATE on
+    that stage. When someone else moved the candidate in between, no row changes and
+    :class:`MoveConflict` says where to, by whom and when: of two people moving the same
+    candidate at the same moment, exactly one succeeds.
+    """
     try:
         to_stage = stages.parse(target)
+        from_stage = stages.parse(seen_stage) if seen_stage else Stage(municipality.stage)
     except ValueError as exc:
         raise MoveError(str(exc)) from None
-    from_stage = Stage(municipality.stage)
     if to_stage == from_stage:
         raise MoveError(
             _("%(name)s is already in %(stage)s", name=municipality.name, stage=to_stage.value)
@@ -245,21 +277,33 @@ def move(
             message = _("%(name)s cannot move from %(from)s to %(to)s (%(from)s is final)", **names)
         raise MoveError(message)
     note = (note or "").strip()
+    now = utcnow()
+    values: dict[str, Any] = {"stage": to_stage.value, "stage_changed_at": now, "updated_at": now}
     if to_stage == Stage.DECLINED:
         reason = (reason or note).strip()
         if not reason:
             raise MoveError(_("a reason is required to decline"))
-        municipality.decline_reason = reason
+        values["decline_reason"] = reason
     if to_stage == Stage.SIGNED:
-        municipality.agreement_date = agreement_date or utcnow().date()
-    municipality.stage = to_stage.value
-    municipality.stage_changed_at = utcnow()
+        values["agreement_date"] = agreement_date or now.date()
+    session.flush()
+    moved = session.scalar(
+        sa_update(Municipality)
+        .where(Municipality.id == municipality.id, Municipality.stage == from_stage.value)
+        .values(**values)
+        .returning(Municipality.id)
+        .execution_options(synchronize_session=False)
+    )
+    if moved is None:
+        raise move_conflict(session, municipality)
+    session.expire(municipality, list(values))
     change = StageChange(
         municipality_id=municipality.id,
         from_stage=from_stage.value,
         to_stage=to_stage.value,
         user_id=user_id,
         note=note or reason,
+        created_at=now,
     )
     session.add(change)
     session.flush()

@@ -1,6 +1,8 @@
 // The board: drag a card to another column to move the candidate.
 // The server decides whether a move is allowed; a refused move leaves the card where it was
-// and shows the reason. Without JavaScript, the form on each card does the same.
+// and shows the reason. Every move names the stage the card showed: when someone else moved
+// the candidate meanwhile, the server refuses (409) and says who moved it where; the card then
+// goes to the column it is really in. Without JavaScript, the form on each card does the same.
 (function () {
   "use strict";
   const board = document.getElementById("board");
@@ -31,6 +33,8 @@
   function refreshCardForm(card, allowed) {
     const select = card.querySelector('select[name="to_stage"]');
     const details = card.querySelector("details.move");
+    const shown = card.querySelector('input[name="from_stage"]');
+    if (shown) shown.value = card.dataset.stage;
     if (!select || !details) return;
     if (!allowed.length) { details.remove(); return; }
     select.replaceChildren(...allowed.map((stage) => new Option(labels[stage] || stage, stage)));
@@ -41,7 +45,7 @@
     const source = columnOf(card);
     const target = column.dataset.stage;
     if (source === column) return;
-    const data = {to_stage: target};
+    const data = {to_stage: target, from_stage: card.dataset.stage};
     if (target === "declined") {
       const reason = window.prompt(board.dataset.reasonPrompt, "");
       if (reason === null || !reason.trim()) {
@@ -58,18 +62,27 @@
       result = {ok: false, data: {error: board.dataset.failed}};
     }
     card.classList.remove("busy");
+    const now = result.data && result.data.stage;
     if (!result.ok) {
+      // Moved by someone else meanwhile: show the card where it really is.
+      const actual = result.status === 409 && now && now !== card.dataset.stage
+        ? board.querySelector(`.column[data-stage="${now}"]`) : null;
+      if (actual) place(card, source, actual, now, result.data.allowed || []);
       show((result.data && result.data.error) || board.dataset.failed, "error");
       return;
     }
+    place(card, source, column, now, result.data.allowed || []);
+    show(result.data.message, "success");
+  }
+
+  function place(card, source, column, stage, allowed) {
     column.querySelector(".cards").prepend(card);
-    card.dataset.stage = result.data.stage;
+    card.dataset.stage = stage;
     const days = card.querySelector(".days");
     if (days) days.textContent = days.dataset.zero || "0";
     bump(source, -1);
     bump(column, 1);
-    refreshCardForm(card, result.data.allowed || []);
-    show(result.data.message, "success");
+    refreshCardForm(card, allowed);
   }
 
   board.addEventListener("dragstart", (event) => {

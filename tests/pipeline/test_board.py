@@ -93,6 +93,10 @@ def test_viewer_sees_no_move_controls_and_cannot_move(client, login_as):
 
 
 def move_json(client: Any, town_id: int, **data: str) -> Any:
+    """Move as the board does, from the stage the card shows (the candidate's stage now)."""
+    if "from_stage" not in data:
+        data["from_stage"] = db.session.get(Municipality, town_id).stage
+    db.session.rollback()
     return client.post(
         f"/candidates/{town_id}/move", data=data, headers={"Accept": "application/json"}
     )
@@ -149,7 +153,7 @@ def test_move_with_the_csrf_header_is_accepted(client, login_as):
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', html).group(1)
     response = client.post(
         f"/candidates/{town.id}/move",
-        data={"to_stage": "letter_sent"},
+        data={"to_stage": "letter_sent", "from_stage": "analysed"},
         headers={"Accept": "application/json", "X-CSRFToken": token},
     )
     assert response.status_code == 200 and response.json["stage"] == "letter_sent"
@@ -160,7 +164,12 @@ def test_move_by_the_form_without_javascript(client, login_as):
     town = add("Olaine", "LV")
     response = client.post(
         f"/candidates/{town.id}/move",
-        data={"to_stage": "letter_sent", "note": "posted", "next": "/board?country=LV"},
+        data={
+            "to_stage": "letter_sent",
+            "from_stage": "analysed",
+            "note": "posted",
+            "next": "/board?country=LV",
+        },
     )
     assert response.status_code == 302 and response.location.endswith("/board?country=LV")
     html = client.get("/board").get_data(as_text=True)
@@ -168,14 +177,19 @@ def test_move_by_the_form_without_javascript(client, login_as):
     assert card_ids(html, "letter_sent") == [town.id]
     # A refused move comes back with the reason, and nothing changes.
     response = client.post(
-        f"/candidates/{town.id}/move", data={"to_stage": "signed"}, follow_redirects=True
+        f"/candidates/{town.id}/move",
+        data={"to_stage": "signed", "from_stage": "letter_sent"},
+        follow_redirects=True,
     )
     assert "cannot move from letter_sent to signed" in response.get_data(as_text=True)
     # Signing records the date given on the form.
-    client.post(f"/candidates/{town.id}/move", data={"to_stage": "negotiating"})
     client.post(
         f"/candidates/{town.id}/move",
-        data={"to_stage": "signed", "agreement_date": "2026-03-14"},
+        data={"to_stage": "negotiating", "from_stage": "letter_sent"},
+    )
+    client.post(
+        f"/candidates/{town.id}/move",
+        data={"to_stage": "signed", "from_stage": "negotiating", "agreement_date": "2026-03-14"},
     )
     db.session.expire_all()
     town = db.session.get(Municipality, town.id)

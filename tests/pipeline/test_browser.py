@@ -83,7 +83,23 @@ def test_drag_a_card_to_letter_sent(app, make_user, live_server):
             sync_api.expect(
                 page.locator('section.column[data-stage="signed"] .count')
             ).to_have_text("0")
+
+            # Someone else moves the candidate while this board is open: the drop is refused,
+            # says who moved it where, and the card goes to the column it is really in.
+            other = make_user("coordinator", name="Taras")
+            services.move(
+                db.session, db.session.get(Municipality, town.id), "on_hold", user_id=other.id
+            )
+            db.session.commit()
+            page.drag_and_drop(card, 'section.column[data-stage="negotiating"]')
+            sync_api.expect(page.locator("#board-message")).to_contain_text(
+                "Olaine was already moved to On hold by Taras on"
+            )
+            on_hold = 'section.column[data-stage="on_hold"]'
+            sync_api.expect(page.locator(f"{on_hold} {card}")).to_have_count(1)
+            sync_api.expect(page.locator(f"{on_hold} .count")).to_have_text("1")
+            sync_api.expect(page.locator(f"{target} .count")).to_have_text("0")
         finally:
             browser.close()
     db.session.expire_all()
-    assert db.session.get(Municipality, town.id).stage == "letter_sent"
+    assert db.session.get(Municipality, town.id).stage == "on_hold"

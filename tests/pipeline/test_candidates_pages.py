@@ -206,6 +206,7 @@ def test_edit_is_recorded_in_the_audit_trail_on_the_page(client, login_as):
             "themes": ["education"],
             "source": "manual",
             "owner_id": str(user.id),
+            "version": "1",
         },
     )
     assert response.status_code == 302
@@ -224,7 +225,13 @@ def test_edit_errors_change_nothing(client, login_as):
     town = add("Olaine", "LV", population=20000)
     html = client.post(
         f"/candidates/{town.id}/edit",
-        data={"name": "", "country": "LV", "population": "lots", "website": "not a site"},
+        data={
+            "name": "",
+            "country": "LV",
+            "population": "lots",
+            "website": "not a site",
+            "version": "1",
+        },
     ).get_data(as_text=True)
     assert "is required" in html and "is not a whole number" in html
     assert "is not a web address" in html
@@ -248,7 +255,10 @@ def test_viewer_reads_but_cannot_write(client, login_as):
 def test_candidate_page_shows_timeline_of_moves_and_notes(client, login_as):
     login_as("coordinator", name="Olena")
     town = add("Olaine", "LV")
-    client.post(f"/candidates/{town.id}/move", data={"to_stage": "letter_sent", "note": "by post"})
+    client.post(
+        f"/candidates/{town.id}/move",
+        data={"to_stage": "letter_sent", "from_stage": "analysed", "note": "by post"},
+    )
     response = client.post(f"/candidates/{town.id}/notes", data={"body": "Mayor visits in May"})
     assert response.status_code == 302
     html = client.get(f"/candidates/{town.id}").get_data(as_text=True)
@@ -267,7 +277,11 @@ def test_candidate_page_shows_timeline_of_moves_and_notes(client, login_as):
     ]
     response = client.post(
         f"/candidates/{town.id}/move",
-        data={"to_stage": "declined", "next": f"/candidates/{town.id}"},
+        data={
+            "to_stage": "declined",
+            "from_stage": "letter_sent",
+            "next": f"/candidates/{town.id}",
+        },
         follow_redirects=True,
     )
     assert "a reason is required to decline" in response.get_data(as_text=True)
