@@ -102,6 +102,9 @@ def from_env(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("OUTREACH_TIMEZONE", "Europe/Kyiv"),
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # CSV files with more rows are imported by a background job, with a progress bar.
+        "IMPORT_INLINE_ROWS": _int("IMPORT_INLINE_ROWS", 2000),
+        "IMPORT_JOB_TIMEOUT": _int("IMPORT_JOB_TIMEOUT", 3600),
     }
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -8,6 +9,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -153,3 +155,52 @@ class AuditEntry(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ImportStatus(enum.StrEnum):
+    """Where a background CSV import stands: queued → running → done (or failed)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class CsvImport(Model):
+    """A CSV file imported by a background job: the file, the options, the progress while it
+    runs and the report when done (the same report an import at once gives)."""
+
+    __tablename__ = "csv_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    #: The uploaded file; emptied once the import has finished.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    update_existing: Mapped[bool] = mapped_column(default=False)
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    #: The interface language of the person who uploaded it: the report's language.
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    status: Mapped[str] = mapped_column(String(20), default=ImportStatus.QUEUED.value)
+    #: "checking" or "writing" while running.
+    phase: Mapped[str] = mapped_column(String(20), default="")
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_done: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    #: The report's problems, ``[row or None, field, message]`` each; nothing was written.
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list, deferred=True)
+    error_count: Mapped[int] = mapped_column(default=0)
+    written: Mapped[bool] = mapped_column(default=False)
+    #: Why the job itself failed (not a problem in the file), for a failed import.
+    failure: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    user: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE.value, ImportStatus.FAILED.value)

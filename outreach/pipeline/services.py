@@ -236,6 +236,59 @@ def update_candidate(
     return changes
 
 
+@dataclass(frozen=True)
+class PlannedMove:
+    """A checked move: the new column values of the candidate and its stage change's note."""
+
+    from_stage: Stage
+    to_stage: Stage
+    values: dict[str, Any]
+    note: str
+
+
+def plan_move(
+    name: str,
+    from_stage: Stage,
+    target: str,
+    *,
+    now: datetime,
+    note: str = "",
+    reason: str = "",
+    agreement_date: date | None = None,
+) -> PlannedMove:
+    """The rule for moving candidate ``name`` from ``from_stage`` to ``target``: the allowed
+    transitions, a reason to decline, an agreement date when signing. Raises
+    :class:`MoveError` with the reason when the move is not allowed."""
+    try:
+        to_stage = stages.parse(target)
+    except ValueError as exc:
+        raise MoveError(str(exc)) from None
+    if to_stage == from_stage:
+        raise MoveError(_("%(name)s is already in %(stage)s", name=name, stage=to_stage.value))
+    if not stages.can_move(from_stage, to_stage):
+        allowed = ", ".join(s.value for s in stages.ORDER if s in stages.TRANSITIONS[from_stage])
+        names = {"name": name, "from": from_stage.value, "to": to_stage.value}
+        if allowed:
+            message = _(
+                "%(name)s cannot move from %(from)s to %(to)s (allowed: %(allowed)s)",
+                allowed=allowed,
+                **names,
+            )
+        else:
+            message = _("%(name)s cannot move from %(from)s to %(to)s (%(from)s is final)", **names)
+        raise MoveError(message)
+    note = (note or "").strip()
+    values: dict[str, Any] = {"stage": to_stage.value, "stage_changed_at": now, "updated_at": now}
+    if to_stage == Stage.DECLINED:
+        reason = (reason or note).strip()
+        if not reason:
+            raise MoveError(_("a reason is required to decline"))
+        values["decline_reason"] = reason
+    if to_stage == Stage.SIGNED:
+        values["agreement_date"] = agreement_date or now.date()
+    return PlannedMove(from_stage, to_stage, values, note or reason)
+
+
 def move(
     session: Session,
     municipality: Municipality,
@@ -256,53 +309,36 @@ def move(
     candidate at the same moment, exactly one succeeds.
     """
     try:
-        to_stage = stages.parse(target)
         from_stage = stages.parse(seen_stage) if seen_stage else Stage(municipality.stage)
     except ValueError as exc:
         raise MoveError(str(exc)) from None
-    if to_stage == from_stage:
-        raise MoveError(
-            _("%(name)s is already in %(stage)s", name=municipality.name, stage=to_stage.value)
-        )
-    if not stages.can_move(from_stage, to_stage):
-        allowed = ", ".join(s.value for s in stages.ORDER if s in stages.TRANSITIONS[from_stage])
-        names = {"name": municipality.name, "from": from_stage.value, "to": to_stage.value}
-        if allowed:
-            message = _(
-                "%(name)s cannot move from %(from)s to %(to)s (allowed: %(allowed)s)",
-                allowed=allowed,
-                **names,
-            )
-        else:
-            message = _("%(name)s cannot move from %(from)s to %(to)s (%(from)s is final)", **names)
-        raise MoveError(message)
-    note = (note or "").strip()
     now = utcnow()
-    values: dict[str, Any] = {"stage": to_stage.value, "stage_changed_at": now, "updated_at": now}
-    if to_stage == Stage.DECLINED:
-        reason = (reason or note).strip()
-        if not reason:
-            raise MoveError(_("a reason is required to decline"))
-        values["decline_reason"] = reason
-    if to_stage == Stage.SIGNED:
-        values["agreement_date"] = agreement_date or now.date()
+    plan = plan_move(
+        municipality.name,
+        from_stage,
+        target,
+        now=now,
+        note=note,
+        reason=reason,
+        agreement_date=agreement_date,
+    )
     session.flush()
     moved = session.scalar(
         sa_update(Municipality)
         .where(Municipality.id == municipality.id, Municipality.stage == from_stage.value)
-        .values(**values)
+        .values(**plan.values)
         .returning(Municipality.id)
         .execution_options(synchronize_session=False)
     )
     if moved is None:
         raise move_conflict(session, municipality)
-    session.expire(municipality, list(values))
+    session.expire(municipality, list(plan.values))
     change = StageChange(
         municipality_id=municipality.id,
         from_stage=from_stage.value,
-        to_stage=to_stage.value,
+        to_stage=plan.to_stage.value,
         user_id=user_id,
-        note=note or reason,
+        note=plan.note,
         created_at=now,
     )
     session.add(change)

@@ -3,9 +3,10 @@
 An import is all-or-nothing. :func:`import_csv` first reads and validates every row in memory
 (with the same field rules as the forms: :func:`services.clean_candidate` and
 :func:`services.clean_contact`), comparing against the existing ``(name, country)`` pairs loaded
-in one query; only when no row is bad does it write, new candidates in bulk statements and
-updates through :func:`services.update_candidate`. Rows are numbered as a spreadsheet shows
-them: the header is row 1, the first data row is row 2.
+in one query; only when no row is bad does it write, new candidates and updates alike in bulk
+statements (:mod:`outreach.pipeline.bulk`). Rows are numbered as a spreadsheet shows them: the
+header is row 1, the first data row is row 2. Large files are imported by a background job
+(:mod:`outreach.pipeline.imports`) through the same function, which reports its progress.
 
 Exported cells that a spreadsheet would run as a formula (starting with ``= + - @``, a tab or a
 carriage return) get a leading ``'``; the import strips it again, so an export imports back
@@ -16,20 +17,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from flask_babel import ngettext
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from outreach.clock import utcnow
 from outreach.extensions import Session
-from outreach.pipeline import duplicates, services, stages
+from outreach.pipeline import bulk, duplicates, services, stages
 from outreach.pipeline import validation as v
-from outreach.pipeline.models import AuditEntry, Contact, Municipality, StageChange
-from outreach.pipeline.stages import Stage
+from outreach.pipeline.bulk import Row as _Row
+from outreach.pipeline.models import Municipality
 
 #: The file's columns, in export order.
 COLUMNS: tuple[str, ...] = (
@@ -82,7 +83,11 @@ CONTACT_COLUMNS: dict[str, str] = {
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 IMPORT_NOTE = "imported"
-_CHUNK = 500
+#: How often (in rows) :func:`import_csv` reports its progress while checking.
+PROGRESS_EVERY = 2000
+
+#: ``progress(phase, rows_done, rows_total)``: phase "checking" or "writing".
+Progress = Callable[[str, int, int], None]
 
 
 def _looks_like_formula(text: str) -> bool:
@@ -137,15 +142,6 @@ class ImportReport:
 
     def lines(self) -> list[str]:
         return [str(error) for error in self.errors]
-
-
-@dataclass
-class _Row:
-    number: int
-    candidate: dict[str, Any]
-    contact: dict[str, str]
-    stage: str | None  # None: the cell was empty or the column absent
-    existing_id: int | None = None
 
 
 def _file_error(message: str) -> ImportReport:
@@ -254,6 +250,14 @@ def _parse_row(number: int, names: list[str], cells: list[str]) -> tuple[_Row, l
     return _Row(number, candidate, contact, stage), row_errors
 
 
+def count_rows(data: bytes | str) -> int:
+    """About how many rows a file has (its line count less the header): cheap, for deciding
+    whether to import it at once or in the background, and for progress bars."""
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    lines = data.count(newline) + (0 if data.endswith(newline) else 1)  # type: ignore[arg-type]
+    return max(0, lines - 1)
+
+
 def import_csv(
     session: Session,
     data: bytes | str,
@@ -261,11 +265,15 @@ def import_csv(
     update: bool = False,
     dry_run: bool = False,
     user_id: int | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Validate a whole CSV file, then (unless ``dry_run`` or any row is bad) write it.
 
     Existing candidates (same name and country) are updated only when ``update`` is true.
-    Flushes, never commits: the caller commits when ``report.written``.
+    ``progress`` is called every :data:`PROGRESS_EVERY` rows while checking, and once before
+    writing. Flushes, never commits: the caller commits when ``report.written`` and rolls back
+    otherwise (a write refused midway, because someone changed a candidate meanwhile, leaves
+    flushed rows behind).
     """
     try:
         text = _decode(data)
@@ -281,6 +289,7 @@ def import_csv(
 
     rows: list[_Row] = []
     number = 1
+    total = count_rows(data)
     while True:
         try:
             number, cells = next(rows_iter)
@@ -291,6 +300,8 @@ def import_csv(
                 RowError(number + 1, "", _("cannot be read as CSV: %(error)s", error=exc))
             )
             break
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress("checking", number - 1, total)
         if not any(cell.strip() for cell in cells):
             continue
         row, row_errors = _parse_row(number, names, cells)
@@ -318,9 +329,28 @@ def import_csv(
     if dry_run:
         return report
 
-    _create_all(session, new_rows, user_id=user_id)
-    for row in old_rows:
-        _update_one(session, existing[row.existing_id or 0], row, user_id=user_id)
+    if progress is not None:
+        progress("writing", 0, len(rows))
+    try:
+        bulk.create_all(
+            session,
+            new_rows,
+            CANDIDATE_COLUMNS,
+            UNKNOWN_WHEN_EMPTY,
+            user_id=user_id,
+            note=IMPORT_NOTE,
+        )
+        pairs = [(existing[row.existing_id or 0], row) for row in old_rows]
+        bulk.update_all(session, pairs, user_id=user_id, note=IMPORT_NOTE)
+    except bulk.ChangedMeanwhile as exc:
+        message = ngettext(
+            "%(num)d candidate in this file was changed by someone else during the import; "
+            "nothing was imported: import the file again",
+            "%(num)d candidates in this file were changed by someone else during the import; "
+            "nothing was imported: import the file again",
+            exc.count,
+        )
+        return _file_error(message)
     session.flush()
     return report
 
@@ -398,8 +428,7 @@ def _check_identity(session: Session, rows: list[_Row], *, update: bool) -> list
 
 def _load(session: Session, ids: list[int]) -> dict[int, Municipality]:
     found: dict[int, Municipality] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for chunk in bulk.chunks(ids):
         query = (
             select(Municipality)
             .where(Municipality.id.in_(chunk))
@@ -420,11 +449,6 @@ def _stage_problem(municipality: Municipality, stage: str | None) -> str:
     )
 
 
-def _contact_for(municipality: Municipality, email: str) -> Contact | None:
-    wanted = email.lower()
-    return next((c for c in municipality.contacts if c.email.lower() == wanted), None)
-
-
 def _differs(municipality: Municipality, row: _Row) -> bool:
     if any(getattr(municipality, k) != x for k, x in row.candidate.items()):
         return True
@@ -432,118 +456,10 @@ def _differs(municipality: Municipality, row: _Row) -> bool:
         return True
     if not row.contact:
         return False
-    contact = _contact_for(municipality, row.contact["email"])
+    contact = bulk.contact_for(municipality, row.contact["email"])
     if contact is None or not contact.is_primary:
         return True
     return any(getattr(contact, k) != x for k, x in row.contact.items())
-
-
-def _create_all(session: Session, rows: list[_Row], *, user_id: int | None) -> None:
-    """Insert new candidates with their stage change, audit entries and primary contact.
-
-    Writes the same records as :func:`services.create_candidate`, in a few bulk statements.
-    """
-    if not rows:
-        return
-    now = utcnow()
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        values = []
-        for row in chunk:
-            item = {k: row.candidate.get(k, "") for k in CANDIDATE_COLUMNS}
-            item.update({k: row.candidate.get(k) for k in UNKNOWN_WHEN_EMPTY})
-            item.update(
-                languages=row.candidate.get("languages", []),
-                themes=row.candidate.get("themes", []),
-                source="import",
-                do_not_contact=False,
-                owner_id=user_id,
-                stage=row.stage or Stage.ANALYSED.value,
-                stage_changed_at=now,
-                decline_reason="",
-                created_at=now,
-                updated_at=now,
-            )
-            values.append(item)
-        ids = session.scalars(
-            insert(Municipality).returning(Municipality.id, sort_by_parameter_order=True),
-            values,
-        ).all()
-        changes, contacts, audits = [], [], []
-        for mid, row, item in zip(ids, chunk, values, strict=True):
-            changes.append(
-                {
-                    "municipality_id": mid,
-                    "from_stage": None,
-                    "to_stage": item["stage"],
-                    "user_id": user_id,
-                    "note": IMPORT_NOTE,
-                    "created_at": now,
-                }
-            )
-            created = {k: [None, services.audit_value(x)] for k, x in row.candidate.items()}
-            created["source"] = [None, "import"]
-            audits.append(_audit_row(mid, user_id, "created", created, now))
-            contacts.append(
-                {
-                    "municipality_id": mid,
-                    "name": row.contact.get("name", ""),
-                    "role": row.contact.get("role", ""),
-                    "email": row.contact["email"],
-                    "language": row.contact.get("language", ""),
-                    "gender": row.contact.get("gender", ""),
-                    "is_primary": True,
-                    "created_at": now,
-                }
-            )
-            email_change = {"email": [None, row.contact["email"]]}
-            audits.append(_audit_row(mid, user_id, "contact_added", email_change, now))
-        session.execute(insert(StageChange), changes)
-        session.execute(insert(Contact), contacts)
-        session.execute(insert(AuditEntry), audits)
-
-
-def _audit_row(
-    mid: int, user_id: int | None, action: str, changes: dict[str, Any], now: Any
-) -> dict[str, Any]:
-    return {
-        "municipality_id": mid,
-        "user_id": user_id,
-        "action": action,
-        "changes": changes,
-        "created_at": now,
-    }
-
-
-def _update_one(
-    session: Session, municipality: Municipality, row: _Row, *, user_id: int | None
-) -> None:
-    if not _differs(municipality, row):
-        return
-    services.update_candidate(session, municipality, row.candidate, user_id=user_id)
-    if row.contact:
-        _update_contact(session, municipality, row.contact, user_id=user_id)
-    if row.stage is not None and row.stage != municipality.stage:
-        services.move(session, municipality, row.stage, user_id=user_id, note=IMPORT_NOTE)
-
-
-def _update_contact(
-    session: Session, municipality: Municipality, fields: dict[str, str], *, user_id: int | None
-) -> None:
-    """Update the contact with the row's e-mail and make it primary, or add it as primary."""
-    contact = _contact_for(municipality, fields["email"])
-    if contact is None:
-        services.add_contact(session, municipality, fields, user_id=user_id, primary=True)
-        return
-    data = {
-        "name": contact.name,
-        "role": contact.role,
-        "language": contact.language,
-        "gender": contact.gender,
-        **fields,
-    }
-    services.update_contact(session, contact, data, user_id=user_id)
-    services.make_primary_contact(session, contact, user_id=user_id)
 
 
 def export_rows(
