@@ -1,4 +1,4 @@
-"""candidate versions: a profile edit applies only to the version its editor saw
+"""candidate and contact versions: an edit applies only to the version its editor saw
 
 Revision ID: 0010
 Revises: 0009
@@ -16,12 +16,13 @@ depends_on = None
 
 
 def upgrade():
-    op.add_column(
-        "municipality",
-        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
-    )
+    for table in ("municipality", "contact"):
+        op.add_column(
+            table, sa.Column("version", sa.Integer(), server_default="1", nullable=False)
+        )
 
 
 def downgrade():
-    with op.batch_alter_table("municipality") as batch:
-        batch.drop_column("version")
+    for table in ("contact", "municipality"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("version")

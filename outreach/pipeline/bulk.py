@@ -178,6 +178,22 @@ def _executemany(session: Session, statement: Any, params: list[dict[str, Any]])
             raise ChangedMeanwhile(len(chunk) - changed)
 
 
+def _versioned_update(table: Table, keys: tuple[str, ...], **fixed: Any) -> Any:
+    """``UPDATE table SET <keys>, version = version + 1 WHERE id = :row_id AND version =
+    :seen``, for executemany with ``new_<key>`` parameters: the edit rule of the services."""
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("seen"))
+        .values(
+            {
+                **{k: bindparam(f"new_{k}") for k in keys},
+                "version": table.c.version + 1,
+                **fixed,
+            }
+        )
+    )
+
+
 def _update_fields(
     session: Session,
     pairs: list[tuple[Municipality, Row]],
@@ -198,19 +214,8 @@ def _update_fields(
         params = {f"new_{k}": row.candidate[k] for k in keys}
         groups[keys].append({**params, "row_id": municipality.id, "seen": municipality.version})
         audits.append(_audit_row(municipality.id, user_id, "updated", changes, now))
-    table = _municipality
     for keys, params_list in groups.items():
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("seen"))
-            .values(
-                {
-                    **{k: bindparam(f"new_{k}") for k in keys},
-                    "version": table.c.version + 1,
-                    "updated_at": now,
-                }
-            )
-        )
+        statement = _versioned_update(_municipality, keys, updated_at=now)
         _executemany(session, statement, params_list)
 
 
@@ -245,7 +250,7 @@ def _update_contacts(
         if changes:
             keys = tuple(sorted(changes))
             params = {f"new_{k}": row.contact[k] for k in keys}
-            edits[keys].append({**params, "row_id": contact.id})
+            edits[keys].append({**params, "row_id": contact.id, "seen": contact.version})
             audits.append(_audit_row(municipality.id, user_id, "contact_updated", changes, now))
         if not contact.is_primary:
             primary.append({"owner_id": municipality.id, "primary_id": contact.id})
@@ -253,12 +258,7 @@ def _update_contacts(
             audits.append(_audit_row(municipality.id, user_id, "contact_primary", moved, now))
     table = _contact
     for keys, params_list in edits.items():
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values({k: bindparam(f"new_{k}") for k in keys})
-        )
-        _executemany(session, statement, params_list)
+        _executemany(session, _versioned_update(table, keys), params_list)
     # One primary contact per candidate: the chosen one; none before a new one is added.
     owned = table.c.municipality_id == bindparam("owner_id")
     make_primary = (

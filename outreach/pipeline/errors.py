@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from outreach.pipeline import stages
-from outreach.pipeline.models import AuditEntry, Municipality, StageChange
+from outreach.pipeline.models import AuditEntry, Contact, Municipality, StageChange
 from outreach.pipeline.stages import Stage
 
 Record = TypeVar("Record", StageChange, AuditEntry)
@@ -71,10 +71,15 @@ def move_conflict(session: Session, municipality: Municipality) -> MoveConflict:
     return MoveConflict(municipality.name, stage or "", by, at)
 
 
-def edit_conflict(session: Session, municipality: Municipality) -> EditConflict:
-    """The conflict to raise when ``municipality``'s profile was saved by someone else."""
-    by, at = _last(session, AuditEntry, municipality.id, AuditEntry.action == "updated")
-    return EditConflict(municipality.name, by, at)
+def edit_conflict(
+    session: Session, municipality: Municipality, contact: Contact | None = None
+) -> EditConflict:
+    """The conflict to raise when ``municipality``'s profile (or its ``contact``) was saved
+    by someone else."""
+    action = "contact_updated" if contact is not None else "updated"
+    by, at = _last(session, AuditEntry, municipality.id, AuditEntry.action == action)
+    name = (contact.name or contact.email) if contact is not None else municipality.name
+    return EditConflict(name, by, at)
 
 
 def _last(

@@ -30,6 +30,12 @@ def owner_choices(users: list[User], empty: Any) -> list[tuple[str, Any]]:
     return [("", empty)] + [(str(u.id), u.display_name) for u in users]
 
 
+def seen_version(value: str | None) -> int:
+    """The version an edit form was filled from; 0 (matching none) when it carried none."""
+    value = value or ""
+    return int(value) if value.isdigit() else 0
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
@@ -63,9 +69,7 @@ class CandidateForm(FlaskForm):
         self.owner_id.choices = owner_choices(users, _l("Nobody"))
 
     def seen_version(self) -> int:
-        """The version the editor saw; 0 (matching none) when the form did not carry one."""
-        value = self.version.data or ""
-        return int(value) if value.isdigit() else 0
+        return seen_version(self.version.data)
 
     def values(self) -> dict[str, Any]:
         """The submitted values, as services.clean_candidate expects them."""
@@ -96,6 +100,11 @@ class ContactForm(FlaskForm):
         validate_choice=False,
     )
     primary = BooleanField(_l("Primary contact (receives letters)"))
+    #: The version of the contact the form was filled from (see services.update_contact).
+    version = HiddenField()
+
+    def seen_version(self) -> int:
+        return seen_version(self.version.data)
 
     def values(self) -> dict[str, Any]:
         return {

@@ -107,6 +107,8 @@ class Contact(Model):
     #: "f", "m" or "" when unknown: picks the form of address in salutations.
     gender: Mapped[str] = mapped_column(String(1), default="")
     is_primary: Mapped[bool] = mapped_column(default=False)
+    #: Raised by every edit; an edit applies only to the version its editor saw.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     municipality: Mapped[Municipality] = relationship(back_populates="contacts")

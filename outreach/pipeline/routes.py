@@ -386,13 +386,11 @@ def _get_contact(municipality: Municipality, contact_id: int) -> Contact:
 @bp.route("/candidates/<int:candidate_id>/contacts/new", methods=["GET", "POST"])
 @bp.route("/candidates/<int:candidate_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
 @role_required(Role.COORDINATOR)
-def contact(candidate_id: int, contact_id: int | None = None) -> str | Response:
-    """Add a contact, or edit one (``contact_id``)."""
+def contact(candidate_id: int, contact_id: int | None = None) -> str | Response | tuple[str, int]:
+    """Add a contact, or edit one (``contact_id``) at the version the form was filled from."""
     municipality = _get_candidate(candidate_id)
     existing = _get_contact(municipality, contact_id) if contact_id is not None else None
-    form = ContactForm(obj=existing if request.method == "GET" else None)
-    if request.method == "GET":
-        form.primary.data = existing.is_primary if existing else not municipality.contacts
+    form = _contact_form(municipality, existing, request.method == "GET")
     if form.validate_on_submit():
         try:
             if existing is None:
@@ -405,13 +403,30 @@ def contact(candidate_id: int, contact_id: int | None = None) -> str | Response:
                 )
             else:
                 services.update_contact(
-                    db.session, existing, form.values(), user_id=current_user.id
+                    db.session,
+                    existing,
+                    form.values(),
+                    user_id=current_user.id,
+                    expected_version=form.seen_version(),
                 )
                 if form.primary.data:
                     services.make_primary_contact(db.session, existing, user_id=current_user.id)
         except services.Invalid as exc:
             db.session.rollback()
             _put_errors(form, exc.errors, CONTACT_ERROR_FIELDS)
+        except EditConflict as exc:
+            # Someone saved this contact first: show it as saved, so saving keeps their work.
+            db.session.rollback()
+            flash(str(exc), "error")
+            municipality = _get_candidate(candidate_id)
+            existing = _get_contact(municipality, contact_id or 0)
+            page = render_template(
+                "pipeline/contact_form.html",
+                form=_contact_form(municipality, existing, True),
+                m=municipality,
+                contact=existing,
+            )
+            return page, 409
         else:
             db.session.commit()
             flash(_("Contact saved."), "success")
@@ -419,6 +434,16 @@ def contact(candidate_id: int, contact_id: int | None = None) -> str | Response:
     return render_template(
         "pipeline/contact_form.html", form=form, m=municipality, contact=existing
     )
+
+
+def _contact_form(municipality: Municipality, existing: Contact | None, saved: bool) -> ContactForm:
+    """The contact form: filled from the saved contact (``saved``) or from the request."""
+    if not saved:
+        return ContactForm()
+    form = ContactForm(formdata=None, obj=existing)
+    form.primary.data = existing.is_primary if existing else not municipality.contacts
+    form.version.data = str(existing.version) if existing else ""
+    return form
 
 
 @bp.route("/candidates/<int:candidate_id>/contacts/<int:contact_id>/primary", methods=["POST"])

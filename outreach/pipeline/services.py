@@ -218,17 +218,8 @@ def update_candidate(
             changes[key] = [audit_value(old), audit_value(value)]
     if not changes:
         return changes
-    session.flush()
-    bumped = session.scalar(
-        sa_update(Municipality)
-        .where(Municipality.id == municipality.id, Municipality.version == seen)
-        .values(version=seen + 1)
-        .returning(Municipality.id)
-        .execution_options(synchronize_session=False)
-    )
-    if bumped is None:
+    if not _next_version(session, municipality, seen):
         raise edit_conflict(session, municipality)
-    session.expire(municipality, ["version"])
     for key, (_old, _new) in changes.items():
         setattr(municipality, key, clean[key])
     session.flush()
@@ -379,15 +370,44 @@ def add_contact(
 
 
 def update_contact(
-    session: Session, contact: Contact, data: dict[str, Any], *, user_id: int | None
+    session: Session,
+    contact: Contact,
+    data: dict[str, Any],
+    *,
+    user_id: int | None,
+    expected_version: int | None = None,
 ) -> None:
+    """Apply a contact's edited fields, at the version the editor saw (the rule of
+    :func:`update_candidate`); audits what changed."""
+    seen = contact.version if expected_version is None else expected_version
+    if seen != contact.version:
+        raise edit_conflict(session, contact.municipality, contact)
     clean = clean_contact(data)
     changes = {k: [getattr(contact, k), x] for k, x in clean.items() if getattr(contact, k) != x}
+    if not changes:
+        return
+    if not _next_version(session, contact, seen):
+        raise edit_conflict(session, contact.municipality, contact)
     for key, (_old, new) in changes.items():
         setattr(contact, key, new)
-    if changes:
-        session.flush()
-        _audit(session, contact.municipality, user_id, "contact_updated", changes)
+    session.flush()
+    _audit(session, contact.municipality, user_id, "contact_updated", changes)
+
+
+def _next_version(session: Session, row: Municipality | Contact, seen: int) -> bool:
+    """Raise ``row``'s version from ``seen`` with a conditional UPDATE; False when someone
+    else raised it first (their edit is committed, or it waits for ours to end)."""
+    session.flush()
+    model = type(row)
+    bumped = session.scalar(
+        sa_update(model)
+        .where(model.id == row.id, model.version == seen)
+        .values(version=seen + 1)
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(row, ["version"])
+    return bumped is not None
 
 
 def add_note(

@@ -314,7 +314,12 @@ def test_contacts_add_edit_and_make_primary(client, login_as):
     mayor = contacts[1]
     client.post(
         f"/candidates/{town.id}/contacts/{mayor.id}",
-        data={"name": "Mayor Andris", "email": "mayor@olaine.example", "language": "lv"},
+        data={
+            "name": "Mayor Andris",
+            "email": "mayor@olaine.example",
+            "language": "lv",
+            "version": "1",
+        },
     )
     client.post(f"/candidates/{town.id}/contacts/{mayor.id}/primary")
     db.session.expire_all()

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from outreach.extensions import db
 from outreach.pipeline import services
-from outreach.pipeline.models import Municipality, StageChange
+from outreach.pipeline.models import Contact, Municipality, StageChange
 
 PAIRS = 12
 
@@ -194,3 +194,43 @@ def test_a_stale_edit_form_does_not_overwrite(client, login_as, make_user, stale
     else:
         assert response.status_code == 302
         assert saved.region == "Podkarpackie"
+
+
+def contact_form(client: Any, town_id: int, contact_id: int) -> dict[str, str]:
+    g.pop("_login_user", None)
+    html = client.get(f"/candidates/{town_id}/contacts/{contact_id}").get_data(as_text=True)
+    fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', html))
+    for checkbox in ("primary", "csrf_token"):
+        fields.pop(checkbox, None)
+    return fields
+
+
+def test_two_people_editing_one_contact_at_once(app, make_user):
+    olena = client_for(app, make_user("coordinator", name="Olena"))
+    taras = client_for(app, make_user("coordinator", name="Taras"))
+    pairs = []
+    for n in range(PAIRS):
+        town = negotiating(f"Olaine {n}")
+        contact = services.add_contact(
+            db.session, town, {"email": f"dome{n}@olaine.example"}, user_id=None
+        )
+        db.session.commit()
+        pairs.append((town.id, contact.id))
+    for town_id, contact_id in pairs:
+        url = f"/candidates/{town_id}/contacts/{contact_id}"
+        seen_by_olena = contact_form(olena, town_id, contact_id)
+        seen_by_taras = contact_form(taras, town_id, contact_id)
+        assert seen_by_olena["version"] == seen_by_taras["version"] == "1"
+        by_olena, by_taras = at_once(
+            partial(olena.post, url, data={**seen_by_olena, "name": "Andris Bergs"}),
+            partial(taras.post, url, data={**seen_by_taras, "role": "Mayor"}),
+        )
+        assert sorted([by_olena.status_code, by_taras.status_code]) == [302, 409]
+        loser = by_olena if by_olena.status_code == 409 else by_taras
+        winner = "Taras" if loser is by_olena else "Olena"
+        page = loser.get_data(as_text=True)
+        assert re.search(rf"dome\d+@olaine\.example was changed by {winner} on ", page), page
+        db.session.rollback()
+        saved = db.session.get(Contact, contact_id)
+        expected = ("Andris Bergs", "") if winner == "Olena" else ("", "Mayor")
+        assert (saved.name, saved.role) == expected
