@@ -1,6 +1,7 @@
 """The reported failure, end to end: a 290,000-row CSV file (15.5 MB) uploaded to the app
-served by gunicorn with the worker timeout of docker-compose (30 s) ended in HTTP 500. The
-request now only stores the file and hands it to the queue."""
+served by gunicorn with a 30 s worker timeout (gunicorn's default; importing the file takes
+longer than any request timeout) ended in HTTP 500. The request now only stores the file and
+hands it to the queue."""
 
 from __future__ import annotations
 
