@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     from outreach import create_app
     from outreach.extensions import db
     from outreach.pipeline import transfer
-    from outreach.scratch import scratch_database
+    from tests.support.scratch import scratch_database
 
     with tempfile.TemporaryDirectory(prefix="outreach-bench-") as folder:
         tmp = Path(folder)

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Executable, Table, bindparam, insert, update
 
@@ -29,10 +29,10 @@ from outreach.pipeline.stages import Stage
 CHUNK = 500
 T = TypeVar("T")
 
-_municipality: Table = Municipality.__table__
-_contact: Table = Contact.__table__
-_stage_change: Table = StageChange.__table__
-_audit: Table = AuditEntry.__table__
+_municipality = cast(Table, Municipality.__table__)
+_contact = cast(Table, Contact.__table__)
+_stage_change = cast(Table, StageChange.__table__)
+_audit = cast(Table, AuditEntry.__table__)
 
 
 @dataclass(slots=True)

@@ -10,8 +10,8 @@ from typing import TypeVar
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
 
+from outreach.extensions import Session
 from outreach.pipeline import stages
 from outreach.pipeline.models import AuditEntry, Contact, Municipality, StageChange
 from outreach.pipeline.stages import Stage

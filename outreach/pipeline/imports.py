@@ -19,10 +19,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from outreach.clock import utcnow
-from outreach.extensions import db
+from outreach.extensions import Session, db
 from outreach.pipeline import transfer
 from outreach.pipeline.models import CsvImport, ImportStatus
 from outreach.queue import get_queue
