@@ -120,7 +120,7 @@ def main() -> None:
                 viewer = db.session.scalar(sa.select(User).where(User.role == "viewer"))
                 client = app.test_client()
                 with client.session_transaction() as session:
-                    session["_user_id"] = str(viewer.id)
+                    session["_user_id"] = viewer.get_id()
                     session["_fresh"] = True
                 memory_before = rss_mb()
                 print(f"\n{'search':<48} {'matching':>8} {'find ms':>14} {'page ms':>14}")
