@@ -282,7 +282,7 @@ def _unsaved(submitted: CandidateForm, municipality: Municipality) -> list[tuple
     return [
         (str(submitted[name].label.text), _shown(submitted[name]))
         for name in services.CANDIDATE_FIELDS
-        if _shown(submitted[name]) != _shown(saved[name])
+        if name in submitted and _shown(submitted[name]) != _shown(saved[name])
     ]
 
 
