@@ -11,7 +11,9 @@ the owner of each point reads them:
 - ``candidate_sets``: named filters for the board and the list, such as "awaiting a reply
   too long" (``outreach.pipeline.marks``);
 - ``candidate_links``: actions on the candidate page (``outreach.pipeline.marks``);
-- ``worker_start``: work scheduled when an RQ worker starts (``outreach.queue.worker``).
+- ``worker_start``: work scheduled when an RQ worker starts (``outreach.queue.worker``);
+- ``first_letters``: for follow-ups, the first letter sent to each candidate (its date,
+  subject and Message-ID), asked by the letter renderer (``outreach.letters.render``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ MarkProvider = Callable[[Session, list[int], datetime], dict[int, list[Mark]]]
 LinkProvider = Callable[[int], list[CandidateLink]]
 #: ``(app, redis)``, called once when a worker starts.
 WorkerStart = Callable[[Flask, Redis], None]
+#: ``(session, municipality ids) -> {id: FirstLetter}`` (``outreach.letters.context``).
+FirstLetters = Callable[[Session, list[int]], dict[int, Any]]
 
 
 @dataclass
@@ -86,6 +90,7 @@ class Hooks:
     candidate_sets: dict[str, CandidateSet] = field(default_factory=dict)
     candidate_links: list[LinkProvider] = field(default_factory=list)
     worker_start: list[WorkerStart] = field(default_factory=list)
+    first_letters: list[FirstLetters] = field(default_factory=list)
 
 
 _KEY = "outreach.hooks"

@@ -18,7 +18,10 @@ from outreach.pipeline.stages import Stage
 
 class LetterKind(enum.StrEnum):
     PROPOSAL = "proposal"
+    #: The first follow-up after silence; refers to the first letter, in its thread.
     FOLLOW_UP = "follow_up"
+    #: Every later follow-up: a different text, in the same thread.
+    SECOND_FOLLOW_UP = "second_follow_up"
 
     @property
     def stages(self) -> tuple[Stage, ...]:
@@ -26,15 +29,28 @@ class LetterKind(enum.StrEnum):
         return _STAGES[self]
 
     @property
-    def earns_follow_ups(self) -> bool:
-        """Silence after this letter earns a follow-up (every kind but the follow-up itself)."""
-        return self is not LetterKind.FOLLOW_UP
+    def is_follow_up(self) -> bool:
+        return self in FOLLOW_UPS
 
+    @property
+    def earns_follow_ups(self) -> bool:
+        """Silence after this letter earns a follow-up (every kind but the follow-ups)."""
+        return not self.is_follow_up
+
+
+#: The follow-up kinds, in the order they are sent.
+FOLLOW_UPS: tuple[LetterKind, ...] = (LetterKind.FOLLOW_UP, LetterKind.SECOND_FOLLOW_UP)
 
 _STAGES: dict[LetterKind, tuple[Stage, ...]] = {
     LetterKind.PROPOSAL: (Stage.ANALYSED,),
     LetterKind.FOLLOW_UP: (Stage.LETTER_SENT,),
+    LetterKind.SECOND_FOLLOW_UP: (Stage.LETTER_SENT,),
 }
+
+
+def follow_up(number: int) -> LetterKind:
+    """The kind of the ``number``-th follow-up (1: the first; 2 and later: the second's text)."""
+    return LetterKind.FOLLOW_UP if number <= 1 else LetterKind.SECOND_FOLLOW_UP
 
 
 def parse(value: str | None) -> LetterKind:

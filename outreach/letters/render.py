@@ -1,4 +1,4 @@
-"""Rendering letters: the sandboxed templates, the caps.
+"""Rendering letters: the sandboxed letter texts, the caps.
 
 The public API used by the mailing queue: :class:`RenderedLetter`, :class:`RenderError`,
 :class:`Renderer`, :func:`render_letter`.
@@ -6,23 +6,25 @@ The public API used by the mailing queue: :class:`RenderedLetter`, :class:`Rende
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from jinja2 import Template
 from jinja2.exceptions import TemplateError
 from markupsafe import escape
+from sqlalchemy import select
 
 from outreach.extensions import Session
-from outreach.letters import context, limits, office, sources
+from outreach.hooks import hooks
+from outreach.letters import context, languages, limits, markup, office, phrases, sources
 from outreach.letters.i18n import _
 from outreach.letters.kinds import LetterKind
 from outreach.letters.language_choice import LanguageChoice, NoTemplate, choose_language
 from outreach.letters.limits import MAX_SECONDS
 from outreach.locales import language_name
 from outreach.pipeline.models import Contact, Municipality
+from outreach.pipeline.stages import Stage
 
 #: Largest subject, text body or HTML body one letter may have (characters).
 MAX_PART_CHARS = 200_000
@@ -53,6 +55,10 @@ class RenderedLetter:
     version_id: int | None
     version: int
     candidate_id: int | None = None
+    #: Follow-ups: the Message-ID of the first letter (In-Reply-To and References).
+    in_reply_to: str = ""
+    #: Something staff should fix about the recipient (declare the town's language).
+    warning: str = ""
 
 
 class RenderError(ValueError):
@@ -76,7 +82,7 @@ def _line_of(exc: BaseException) -> int | None:
 
 def describe(exc: BaseException, where: str = "") -> str:
     """A short message for a failed render: what went wrong, in which template, on which line."""
-    if isinstance(exc, TemplateError | RenderError | TimeoutError):
+    if isinstance(exc, TemplateError | RenderError | TimeoutError | markup.MarkupError):
         message = str(exc)
     else:
         message = f"{type(exc).__name__}: {exc}"
@@ -93,9 +99,10 @@ def candidate_label(candidate: dict[str, Any]) -> str:
 class Renderer:
     """Renders one letter kind for many candidates.
 
-    Templates are compiled once per process and cached by (letter, language, version);
-    settings and the date are read once per Renderer. A Renderer belongs to
-    one thread and one session; make a new one per batch.
+    Letter texts are compiled once per process and cached by (letter, language, version);
+    settings, our partners and the date are read once per Renderer. A Renderer belongs to
+    one thread and one session; make a new one per batch. Follow-ups ask the
+    ``first_letters`` hook for the letter they refer to (:meth:`prefetch` asks for many).
     """
 
     def __init__(
@@ -105,6 +112,8 @@ class Renderer:
         *,
         settings: dict[str, Any] | None = None,
         day: date | None = None,
+        partners: list[phrases.Partner] | None = None,
+        sample_first_letter: bool = False,
     ) -> None:
         self.session = session
         self.letter = LetterKind(letter)
@@ -120,9 +129,15 @@ class Renderer:
             else "Europe/Kyiv"
         )
         self.day = day or context.today(timezone)
+        if partners is None:
+            partners = signed_partners(session) if session is not None else []
+        self.partners = partners
+        #: Previews of a follow-up for a candidate never written to show an example.
+        self.sample_first_letter = sample_first_letter
         self._sources: dict[str, sources.Source] = {}
         self._data: dict[str, context.LanguageData] = {}
         self._compiled: dict[str, sources.Compiled] = {}
+        self._first: dict[int, context.FirstLetter | None] = {}
 
     def language_for(self, municipality: Municipality, contact: Contact | None) -> LanguageChoice:
         """The language this letter is written in for a recipient (see
@@ -135,6 +150,7 @@ class Renderer:
                 self.letter,
                 self.available,
                 fallback=self.settings.get("fallback_language") or "en",
+                never=self.settings.get("never_languages") or (),
             )
         except NoTemplate as exc:
             raise RenderError(str(exc), municipality.id) from exc
@@ -163,6 +179,56 @@ class Renderer:
         self._compiled.pop(source.language, None)
         self.available = self.available | {source.language}
 
+    def prefetch(self, municipality_ids: list[int]) -> None:
+        """Ask once for the first letters of many follow-up recipients."""
+        if not self.letter.is_follow_up or self.session is None or not has_app_context():
+            return
+        wanted = [i for i in municipality_ids if i not in self._first]
+        found: dict[int, Any] = {}
+        for provider in hooks().first_letters:
+            found.update(provider(self.session, wanted))
+        for municipality_id in wanted:
+            self._first[municipality_id] = found.get(municipality_id)
+
+    def first_letter(self, candidate: dict[str, Any], language: str) -> context.FirstLetter | None:
+        """The letter a follow-up refers to; raises :class:`RenderError` when there is none."""
+        if not self.letter.is_follow_up:
+            return None
+        municipality_id = candidate.get("id")
+        found = None
+        if municipality_id is not None:
+            if municipality_id not in self._first:
+                self.prefetch([municipality_id])
+            found = self._first.get(municipality_id)
+        if found is None and self.sample_first_letter:
+            found = self._sample_first_letter(candidate, language)
+        if found is None:
+            raise RenderError(
+                f"{candidate_label(candidate)}: "
+                + _("no first letter was sent to this candidate: a follow-up refers to it"),
+                municipality_id,
+            )
+        return found
+
+    def _sample_first_letter(
+        self, candidate: dict[str, Any], language: str
+    ) -> context.FirstLetter:
+        """An example first letter for previews: the proposal's subject, two weeks ago."""
+        subject = "…"
+        try:
+            proposal = Renderer(
+                self.session,
+                LetterKind.PROPOSAL,
+                settings=self.settings,
+                day=self.day,
+                partners=self.partners,
+            )
+            if language in proposal.available:
+                subject = proposal.render_data(candidate, None, language).subject
+        except RenderError:
+            pass
+        return context.FirstLetter(self.day - timedelta(days=14), subject)
+
     def render(
         self,
         municipality: Municipality,
@@ -173,6 +239,7 @@ class Renderer:
         if contact is None:
             contact = municipality.primary_contact
         candidate = context.candidate_data(municipality)
+        warning = ""
         if language:
             if language not in self.available:
                 raise RenderError(
@@ -188,10 +255,11 @@ class Renderer:
         else:
             try:
                 choice = self.language_for(municipality, contact)
-                language, reason = choice.language, choice.reason
+                language, reason, warning = choice.language, choice.reason, choice.warning
             except RenderError as exc:
                 raise RenderError(f"{candidate_label(candidate)}: {exc}", candidate["id"]) from exc
-        return self.render_data(candidate, context.contact_data(contact), language, reason)
+        rendered = self.render_data(candidate, context.contact_data(contact), language, reason)
+        return replace(rendered, warning=warning) if warning else rendered
 
     def render_data(
         self,
@@ -203,28 +271,49 @@ class Renderer:
         """Render from plain values (see :func:`outreach.letters.context.candidate_data`)."""
         label = candidate_label(candidate)
         candidate_id = candidate.get("id")
-        if not self.settings.get("signatory_name"):
-            raise RenderError(
-                f"{label}: "
-                + _("our signatory's name is empty: set it on the Settings page first"),
-                candidate_id,
-            )
         try:
             self.source(language)
         except RenderError as exc:
             raise RenderError(f"{label}: {exc}", candidate_id) from exc
-        values = self.context_for(candidate, contact, language)
-        return self.render_values(values, label, candidate_id, reason)
+        first = self.first_letter(candidate, language)
+        values = self.context_for(candidate, contact, language, first, label=label)
+        rendered = self.render_values(values, label, candidate_id, reason)
+        if first is not None and first.message_id:
+            rendered = replace(rendered, in_reply_to=first.message_id)
+        return rendered
 
     def context_for(
-        self, candidate: dict[str, Any], contact: dict[str, Any] | None, language: str
+        self,
+        candidate: dict[str, Any],
+        contact: dict[str, Any] | None,
+        language: str,
+        first_letter: context.FirstLetter | None = None,
+        *,
+        label: str = "",
     ) -> dict[str, Any]:
-        """The template context for plain candidate and contact values in ``language``."""
-        data = self._data.get(language)
-        if data is None:
-            data = context.LanguageData(language, self.settings, self.day)
-            self._data[language] = data
-        return context.build(data, candidate, contact)
+        """The context for plain candidate and contact values in ``language``; raises
+        :class:`RenderError` naming the field and the language when a value is missing."""
+        try:
+            data = self._data.get(language)
+            if data is None:
+                data = context.LanguageData(language, self.settings, self.day, self.partners)
+                self._data[language] = data
+            return context.build(data, candidate, contact, first_letter)
+        except (context.ContextError, languages.LanguageDataError, phrases.PhraseError) as exc:
+            prefix = f"{label or candidate_label(candidate)}: "
+            raise RenderError(prefix + str(exc), candidate.get("id")) from exc
+
+    def compiled(self, language: str, label: str = "") -> sources.Compiled:
+        found = self._compiled.get(language)
+        if found is None:
+            source = self.source(language)
+            try:
+                found = sources.compile_source(source, cache=source.version >= 0)
+            except (TemplateError, markup.MarkupError) as exc:
+                where = f"{self.letter}/{language}"
+                raise RenderError(f"{label}: {describe(exc, where)}".lstrip(": ")) from exc
+            self._compiled[language] = found
+        return found
 
     def render_values(
         self,
@@ -238,15 +327,11 @@ class Renderer:
         limits of :mod:`outreach.letters.limits`."""
         language = values["language"]
         source = self.source(language)
-        compiled = self._compiled.get(language)
-        if compiled is None:
-            compiled = sources.compile_source(source, cache=source.version >= 0)
-            self._compiled[language] = compiled
         where = f"{self.letter}/{language}"
+        compiled = self.compiled(language, label)
         try:
             with limits.metered(MAX_SECONDS):
-                subject, text = _blocks(compiled.text, values, ("subject", "text"))
-                (body,) = _blocks(compiled.html, values, ("html",))
+                subject, text, body = compiled.render(values)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, never sent
             raise RenderError(f"{label}: {describe(exc, where)}", candidate_id) from exc
         if "\r" in subject or "\n" in subject:
@@ -276,15 +361,17 @@ class Renderer:
         )
 
 
-def _blocks(template: Template, values: dict[str, Any], names: tuple[str, ...]) -> list[str]:
-    ctx = template.new_context(values)
-    out = []
-    for name in names:
-        block = template.blocks.get(name)
-        if block is None:
-            raise RenderError(f"the template has no {name!r} block")
-        out.append("".join(block(ctx)).strip())
-    return out
+def signed_partners(session: Session) -> list[phrases.Partner]:
+    """The municipalities we signed agreements with, in the order we signed."""
+    rows = session.scalars(
+        select(Municipality)
+        .where(Municipality.stage == Stage.SIGNED.value)
+        .order_by(Municipality.agreement_date, Municipality.id)
+    )
+    return [
+        phrases.Partner(m.id, m.name, m.name_local or "", m.country, tuple(m.languages or []))
+        for m in rows
+    ]
 
 
 def render_letter(

@@ -1,6 +1,6 @@
 """Where letter templates come from: shipped files and saved versions, compiled once.
 
-Shipped files live in ``templates/letters/<letter>/<language>.j2`` (found by
+Shipped files live in ``templates/letters/<letter>/<language>.txt`` (found by
 :func:`outreach.resources.letters_dir`; the folder is ``LETTER_TEMPLATES_DIR`` when
 configured). The folder is scanned once per process; a letter and language are only ever
 looked up among the scanned pairs or by a database row id, never by a name or path typed by
@@ -17,31 +17,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_app_context
-from jinja2 import Template
 from sqlalchemy import func, select
 
 from outreach import resources
 from outreach.extensions import Session
-from outreach.letters import sandbox
+from outreach.letters import markup, sandbox
 from outreach.letters.kinds import LetterKind
 from outreach.letters.models import LetterTemplate
 
-#: The blocks every letter template defines.
-BLOCKS: tuple[str, ...] = ("subject", "text", "html")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-_EXTENSION = ".j2"
+_EXTENSION = ".txt"
+
+#: The sandbox letter texts are rendered in: values printed into a body are kept apart from
+#: the markup (see :mod:`outreach.letters.markup`).
+ENV = sandbox.make_environment(html=False, finalize=markup.finalize)
+
+#: One letter version compiled: its subject and body templates and their parsed markup.
+Compiled = markup.Document
 
 _lock = threading.Lock()
 _scans: dict[str, dict[tuple[LetterKind, str], str]] = {}
 _compiled: dict[tuple[str, str, int, str], Compiled] = {}
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """One template version compiled for text (no escaping) and for HTML (escaping)."""
-
-    text: Template
-    html: Template
 
 
 @dataclass(frozen=True)
@@ -155,21 +151,15 @@ def next_version(session: Session, letter: LetterKind, language: str) -> int:
 
 
 def compile_source(source: Source | Any, *, cache: bool = True) -> Compiled:
-    """The compiled pair for a source, from the per-process cache when already compiled."""
+    """The compiled letter for a source, from the per-process cache when already compiled;
+    raises :class:`~outreach.letters.markup.MarkupError` or Jinja's syntax error."""
+    name = f"{source.letter}/{source.language}"
     if not cache:
-        return Compiled(
-            text=sandbox.TEXT_ENV.from_string(source.text),
-            html=sandbox.HTML_ENV.from_string(source.text),
-        )
+        return markup.Document(source.text, ENV.from_string, name)
     digest = hashlib.sha1(source.text.encode("utf-8")).hexdigest()
     key = (source.letter, source.language, source.version, digest)
     found = _compiled.get(key)
     if found is None:
-        name = f"{source.letter}/{source.language}"
-        found = Compiled(
-            text=sandbox.TEXT_ENV.from_string(source.text),
-            html=sandbox.HTML_ENV.from_string(source.text),
-        )
-        found.text.name = found.html.name = name
+        found = markup.Document(source.text, ENV.from_string, name)
         _compiled[key] = found
     return found

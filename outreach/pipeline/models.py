@@ -53,6 +53,8 @@ class Municipality(Model):
     name_local: Mapped[str] = mapped_column(String(200), default="")
     country: Mapped[str] = mapped_column(String(2), index=True)
     region: Mapped[str] = mapped_column(String(200), default="")
+    #: The region's own name in the town's language ("województwo podkarpackie").
+    region_local: Mapped[str] = mapped_column(String(200), default="")
     population: Mapped[int | None]
     website: Mapped[str] = mapped_column(String(500), default="")
     #: ISO 639-1 codes, the first preferred.
