@@ -44,7 +44,15 @@ DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
 )
 
 #: The demo office's signatory, so that letters render on a fresh demo installation.
-DEMO_SIGNATORY = {"signatory_name": "Olena Kovalenko", "signatory_title": "Mayor"}
+DEMO_SIGNATORY = {
+    "signatory_name": "Олена Коваленко",
+    "signatory_gender": "f",
+    "signatory_role": "mayor",
+    "contact_name": "Ірина Мельник",
+    "contact_position": "головна спеціалістка з міжнародної співпраці",
+    "contact_languages": ["uk", "en", "pl"],
+    "sender_phone": "+380 4644 2 11 11",
+}
 
 #: The partners' way through the pipeline in 2023: the day each was analysed, then each move.
 PARTNERS: dict[tuple[str, str], tuple[tuple[Stage, date], ...]] = {

@@ -26,13 +26,29 @@ class OptionalNumberField(StringField):
 
 
 class SettingsForm(FlaskForm):
-    name = StringField(_l("Community name (English)"))
-    name_local = StringField(_l("Community name (Ukrainian)"))
     country = StringField(_l("Country code"))
-    population = StringField(_l("Population"))
+    population = StringField(_l("Population of the community"))
+    displaced_people = StringField(_l("Displaced people taken in"))
+    donors = StringField(_l("International partners and donors"))
     website = StringField(_l("Website"))
-    signatory_name = StringField(_l("Signatory's name"))
-    signatory_title = StringField(_l("Signatory's title"))
+    signatory_name = StringField(_l("Signatory's name (in Ukrainian)"))
+    signatory_gender = SelectField(
+        _l("Signatory's gender"),
+        choices=[("", "—"), ("f", _l("female")), ("m", _l("male"))],
+        validate_choice=False,
+    )
+    signatory_role = SelectField(
+        _l("Signatory's office"),
+        choices=[
+            ("mayor", _l("Mayor (міський голова)")),
+            ("deputy_mayor", _l("Deputy mayor")),
+            ("council_secretary", _l("Secretary of the council")),
+        ],
+        validate_choice=False,
+    )
+    contact_name = StringField(_l("Contact person (in Ukrainian)"))
+    contact_position = StringField(_l("Contact person's position (in Ukrainian)"))
+    contact_languages = CodeListField(_l("Languages the contact person speaks"))
     sender_email = StringField(_l("Sender email"))
     sender_phone = StringField(_l("Sender telephone"))
     themes = SelectMultipleField(_l("Themes we seek partners for"), choices=[])
@@ -44,6 +60,7 @@ class SettingsForm(FlaskForm):
         choices=[(p.value, label) for p, label in PROXIMITY_LABELS.items()],
         validate_choice=False,
     )
+    never_languages = CodeListField(_l("Languages we never write in"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -51,8 +68,9 @@ class SettingsForm(FlaskForm):
 
 
 class TemplateForm(FlaskForm):
-    source = TextAreaField(_l("Template"), render_kw={"rows": 30, "spellcheck": "false"})
+    source = TextAreaField(_l("Letter"), render_kw={"rows": 30, "spellcheck": "false"})
     note = StringField(_l("Note (what changed)"), validators=[Length(max=500)])
+    candidate = SelectField(_l("Preview for"), choices=[], validate_choice=False, coerce=str)
 
 
 class TestSendForm(FlaskForm):

@@ -22,7 +22,17 @@ from werkzeug.wrappers import Response
 from outreach.auth.decorators import role_required
 from outreach.auth.models import Role
 from outreach.extensions import db
-from outreach.letters import context, kinds, office, services, sources, versions
+from outreach.letters import (
+    context,
+    kinds,
+    languages,
+    markup,
+    office,
+    phrases,
+    services,
+    sources,
+    versions,
+)
 from outreach.letters.forms import SettingsForm, TemplateForm
 from outreach.letters.kinds import LetterKind
 from outreach.letters.render import Renderer, RenderError
@@ -67,7 +77,7 @@ def _render(letter: LetterKind, candidate_id: int | None, language: str | None) 
     municipality = db.get_or_404(Municipality, candidate_id)
     result["candidate"] = municipality
     try:
-        renderer = Renderer(db.session, letter)
+        renderer = Renderer(db.session, letter, sample_first_letter=True)
         result["available"] = sorted(renderer.available)
         if language and language not in renderer.available:
             language = None
@@ -162,8 +172,14 @@ def templates() -> str:
 def edit_template(letter: str, language: str) -> str | Response:
     letter, language = _template_key(letter, language)
     form = TemplateForm()
+    candidates = _candidates()
+    form.candidate.choices = [(str(m.id), f"{m.name} ({m.country})") for m in candidates]
     errors: list[str] = []
-    if form.validate_on_submit():
+    trial: dict[str, Any] = {}
+    previewing = request.method == "POST" and "preview" in request.form
+    if previewing and form.validate_on_submit():
+        trial = _trial(letter, language, form.source.data or "", form.candidate.data)
+    elif form.validate_on_submit():
         try:
             row = versions.save_version(
                 db.session,
@@ -183,6 +199,8 @@ def edit_template(letter: str, language: str) -> str | Response:
     active = sources.active(db.session, letter, language)
     if request.method == "GET":
         form.source.data = active.text if active else _starter()
+        wanted = request.args.get("candidate")
+        form.candidate.data = wanted or _speaker(candidates, language)
     return render_template(
         "letters/edit.html",
         form=form,
@@ -193,15 +211,39 @@ def edit_template(letter: str, language: str) -> str | Response:
         history=sources.history(db.session, letter, language),
         has_file=sources.file_source(letter, language) is not None,
         errors=errors,
-        variables=context.VARIABLES,
+        trial=trial,
+        placeholders=context.PLACEHOLDERS,
+        syntax=markup.SYNTAX,
     )
+
+
+def _speaker(candidates: list[Municipality], language: str) -> str:
+    """A candidate that speaks ``language``, for the first preview."""
+    for m in candidates:
+        if language in (m.languages or []):
+            return str(m.id)
+    return str(candidates[0].id) if candidates else ""
+
+
+def _trial(letter: LetterKind, language: str, text: str, candidate: str | None) -> dict[str, Any]:
+    """The unsaved text rendered for one candidate, or the problems found in it."""
+    problems = versions.static_problems(versions.normalise(text))
+    if problems:
+        return {"errors": problems}
+    municipality = db.session.get(Municipality, int(candidate)) if candidate else None
+    if municipality is None:
+        return {"errors": [_("Pick a candidate to preview the letter for.")]}
+    renderer = Renderer(db.session, letter, sample_first_letter=True)
+    renderer.use_source(sources.Source(letter, language, -1, None, versions.normalise(text)))
+    try:
+        rendered = renderer.render(municipality, language=language)
+    except RenderError as exc:
+        return {"errors": [str(exc)]}
+    return {"rendered": rendered}
 
 
 def _starter() -> str:
-    return (
-        "{% block subject %}{% endblock %}\n\n{% block text %}\n{% endblock %}\n\n"
-        "{% block html %}\n<div>\n</div>\n{% endblock %}\n"
-    )
+    return "Subject: \n\n{{ place_date }}\n\n{{ contact.salutation }},\n\n\n{{ closing }}\n\n{{ signature }}\n"
 
 
 @bp.route("/templates/<letter>/<language>/restore/<int:version_id>", methods=["POST"])
@@ -240,18 +282,65 @@ def _restore(action: Any) -> None:
 @role_required(Role.ADMIN)
 def settings() -> str | Response:
     form = SettingsForm()
+    saved = office.values(db.session)
+    name_errors: dict[str, str] = {}
     if request.method == "GET":
-        form.process(data=office.values(db.session))
+        form.process(data=saved)
     elif form.validate_on_submit():
-        data = {name: getattr(form, name).data for name in office.FIELDS}
+        data = {name: getattr(form, name).data for name in office.FIELDS if name != "names"}
+        data["names"] = _posted_names()
         try:
             office.update(db.session, data)
         except Invalid as exc:
             db.session.rollback()
             for name, message in exc.errors.items():
-                getattr(form, name).errors.append(message)
+                if hasattr(form, name):
+                    getattr(form, name).errors.append(message)
+                else:
+                    name_errors[name] = message
         else:
             db.session.commit()
             flash(_("Settings saved."), "success")
             return redirect(url_for("letters.settings"))
-    return render_template("letters/settings.html", form=form)
+    shown = dict(saved, names=_posted_names()) if request.method == "POST" else saved
+    return render_template(
+        "letters/settings.html",
+        form=form,
+        languages=_settings_languages(shown),
+        name_fields=office.NAME_FIELDS,
+        name_errors=name_errors,
+        language_name=language_name,
+    )
+
+
+def _posted_names() -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for key, value in request.form.items():
+        parts = key.split("-", 2)
+        if len(parts) == 3 and parts[0] == "names" and value.strip():
+            found.setdefault(parts[1], {})[parts[2]] = value.strip()
+    return found
+
+
+def _settings_languages(settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per shipped language: the saved names, their defaults and the signature block."""
+    out = []
+    for code in sorted({lang for _letter, lang in sources.shipped()}):
+        if not languages.get(code).complete:
+            continue
+        names = office.localized(settings, code)
+        try:
+            office.check_names(settings, code)
+            problem = ""
+        except office.MissingName as exc:
+            problem = str(exc)
+        out.append(
+            {
+                "code": code,
+                "saved": (settings.get("names") or {}).get(code) or {},
+                "defaults": office.default_names(settings, code),
+                "signature": phrases.signature(names),
+                "problem": problem,
+            }
+        )
+    return out

@@ -1,22 +1,23 @@
 """Saving, checking and restoring custom versions of a letter in one language.
 
-A new version is stored only when the text passes every check: it parses, defines the
-three blocks, reads only documented variables, reaches for no Python internals, and
-renders for real candidates (and a built-in sample with empty values) within the caps, which
-apply while rendering (:mod:`outreach.letters.limits`): a text slow or huge for one candidate
-fails there, and is stopped in previews and batches as well if it was stored before.
+A new version is stored only when the text passes every check: it starts with its subject
+line, parses, reads only documented placeholders, reaches for no Python internals, and renders
+for real candidates (and a built-in sample with empty values) within the caps, which
+apply while rendering (:mod:`outreach.letters.limits`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, meta, nodes
+import difflib
+
+from jinja2 import TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError
 from sqlalchemy import select
 
 from outreach.extensions import Session
-from outreach.letters import context, kinds, sandbox, sources
+from outreach.letters import context, kinds, markup, sandbox, sources
 from outreach.letters.i18n import _
 from outreach.letters.kinds import LetterKind
 from outreach.letters.models import LetterTemplate
@@ -35,9 +36,12 @@ SAMPLE_CANDIDATE: dict[str, Any] = {
     "name_local": "",
     "country": "PL",
     "region": "",
+    "region_local": "",
     "population": None,
     "website": "",
     "themes": ["education", "agriculture", "culture"],
+    "languages": [],
+    "source": "",
 }
 
 
@@ -49,62 +53,104 @@ class TemplateInvalid(ValueError):
         self.messages = messages
 
 
-def _first_line(tree: nodes.Template, name: str) -> int | None:
-    for node in tree.find_all(nodes.Name):
-        if node.name == name and node.ctx == "load":
-            return node.lineno
+def _syntax(exc: TemplateSyntaxError, offset: int = 0) -> str:
+    return _(
+        "syntax error on line %(line)d: %(message)s",
+        line=(exc.lineno or 1) + offset,
+        message=exc.message,
+    )
+
+
+def _dotted(node: nodes.Node) -> str | None:
+    """``candidate.name`` for ``Getattr(Name('candidate'), 'name')``; None for anything else."""
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        inner = _dotted(node.node)
+        return f"{inner}.{node.attr}" if inner else None
     return None
 
 
-def _syntax(exc: TemplateSyntaxError) -> str:
-    return _("syntax error on line %(line)d: %(message)s", line=exc.lineno, message=exc.message)
+def unknown_placeholders(tree: nodes.Template, offset: int = 0) -> list[str]:
+    """"unknown placeholder `candidate.nmae` on line 3: did you mean `candidate.name`?" for
+    every name the letter may not read."""
+    assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    messages: list[str] = []
+    seen: set[str] = set()
+    outer = {id(n.node) for n in tree.find_all(nodes.Getattr)}
+    for node in tree.find_all((nodes.Getattr, nodes.Name)):
+        if id(node) in outer:
+            continue  # the inner part of a longer name
+        if isinstance(node, nodes.Name) and (node.ctx != "load" or node.name in assigned):
+            continue
+        name = _dotted(node)
+        if name is None or name in seen:
+            continue
+        top = name.split(".")[0]
+        if top in assigned or top in sandbox.GLOBAL_NAMES:
+            continue
+        known = name in context.NAMES or (
+            "." not in name and top in context.TOP_LEVEL
+        )
+        if known:
+            continue
+        seen.add(name)
+        guess = difflib.get_close_matches(name, sorted(context.NAMES), n=1, cutoff=0.6)
+        line = (node.lineno or 1) + offset
+        if guess:
+            messages.append(
+                _(
+                    "unknown placeholder `%(name)s` on line %(line)d: did you mean `%(guess)s`?",
+                    name=name,
+                    line=line,
+                    guess=guess[0],
+                )
+            )
+        else:
+            messages.append(
+                _(
+                    "unknown placeholder `%(name)s` on line %(line)d (the placeholders are "
+                    "listed beside the text)",
+                    name=name,
+                    line=line,
+                )
+            )
+    return messages
 
 
 def static_problems(text: str) -> list[str]:
-    """Problems found without rendering: syntax, internals, blocks, unknown variables."""
+    """Problems found without rendering: the subject line, syntax, internals, placeholders."""
     if not text.strip():
-        return [_("the template is empty")]
+        return [_("the letter is empty")]
     if len(text) > MAX_SOURCE_CHARS:
-        return [_("the template is longer than %(n)d characters", n=MAX_SOURCE_CHARS)]
+        return [_("the letter is longer than %(n)d characters", n=MAX_SOURCE_CHARS)]
     try:
-        tree = sandbox.TEXT_ENV.parse(text)
-    except TemplateSyntaxError as exc:
-        return [_syntax(exc)]
-    refused = sandbox.unsafe_uses(tree)
-    if refused:
-        return refused
+        parts = markup.split(text)
+    except markup.MarkupError as exc:
+        return [str(exc)]
     messages: list[str] = []
-    names = [block.name for block in tree.find_all(nodes.Block)]
-    for name in sources.BLOCKS:
-        if name not in names:
-            messages.append(
-                _(
-                    "the %(name)s block is missing: add {%% block %(name)s %%}...{%% endblock %%}",
-                    name=name,
-                )
-            )
-    unknown = meta.find_undeclared_variables(tree) - context.TOP_LEVEL - sandbox.GLOBAL_NAMES
-    for name in sorted(unknown, key=lambda n: (_first_line(tree, n) or 0, n)):
-        messages.append(
-            _(
-                "unknown variable %(name)s on line %(line)s",
-                name=repr(name),
-                line=_first_line(tree, name) or "?",
-            )
-        )
-    if not messages:
+    for source, offset in ((parts.subject, 0), (parts.body, parts.body_line - 1)):
         try:
-            sandbox.HTML_ENV.from_string(text)
+            tree = sources.ENV.parse(source)
         except TemplateSyntaxError as exc:
-            messages.append(_syntax(exc))
+            messages.append(_syntax(exc, offset))
+            continue
+        refused = sandbox.unsafe_uses(tree)
+        if refused:
+            return refused
+        messages.extend(unknown_placeholders(tree, offset))
     return messages
 
 
 def trial_problems(session: Session, letter: LetterKind, language: str, text: str) -> list[str]:
     """Render ``text`` for up to five real candidates and the sample; the failures."""
-    renderer = Renderer(session, letter)
-    if not renderer.settings.get("signatory_name"):
-        renderer.settings = dict(renderer.settings, signatory_name="Signatory")
+    renderer = Renderer(session, letter, sample_first_letter=True)
+    if not renderer.settings.get("signatory_name") or not renderer.settings.get(
+        "signatory_gender"
+    ):
+        renderer.settings = dict(
+            renderer.settings, signatory_name="Підписант", signatory_gender="f"
+        )
     renderer.use_source(sources.Source(letter, language, -1, None, text))
     candidates = list(
         session.scalars(select(Municipality).order_by(Municipality.id).limit(TRIAL_CANDIDATES))

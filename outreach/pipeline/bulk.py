@@ -93,7 +93,7 @@ def create_all(
             item.update(
                 languages=row.candidate.get("languages", []),
                 themes=row.candidate.get("themes", []),
-                source="import",
+                source=row.candidate.get("source") or "import",
                 do_not_contact=False,
                 owner_id=user_id,
                 stage=row.stage or Stage.ANALYSED.value,
@@ -124,7 +124,7 @@ def create_all(
                 }
             )
             created = {k: [None, services.audit_value(x)] for k, x in row.candidate.items()}
-            created["source"] = [None, "import"]
+            created["source"] = [None, item["source"]]
             audits.append(_audit_row(mid, user_id, "created", created, now))
             contacts.append(_new_contact(mid, row.contact, now))
             email_change = {"email": [None, row.contact["email"]]}

@@ -47,6 +47,7 @@ class CandidateForm(FlaskForm):
     # Choices are checked by the service, which names the bad value in its message.
     country = SelectField(_l("Country"), validate_choice=False)
     region = StringField(_l("Region"), validators=[Length(max=200)])
+    region_local = StringField(_l("Region in the town's language"), validators=[Length(max=200)])
     population = StringField(_l("Population"))
     website = StringField(_l("Website"), validators=[Length(max=500)])
     languages = StringField(
@@ -78,6 +79,7 @@ class CandidateForm(FlaskForm):
             "name_local": self.name_local.data or "",
             "country": self.country.data or "",
             "region": self.region.data or "",
+            "region_local": self.region_local.data or "",
             "population": self.population.data or "",
             "website": self.website.data or "",
             "languages": self.languages.data or "",
