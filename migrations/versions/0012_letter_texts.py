@@ -46,6 +46,10 @@ def convert(source):
 
 
 def upgrade():
+    with op.batch_alter_table("letter", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("in_reply_to", sa.String(length=255), nullable=False, server_default="")
+        )
     with op.batch_alter_table("municipality", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("region_local", sa.String(length=200), nullable=False, server_default="")
@@ -105,3 +109,5 @@ def downgrade():
             batch_op.drop_column(column)
     with op.batch_alter_table("municipality", schema=None) as batch_op:
         batch_op.drop_column("region_local")
+    with op.batch_alter_table("letter", schema=None) as batch_op:
+        batch_op.drop_column("in_reply_to")

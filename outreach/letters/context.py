@@ -17,50 +17,122 @@ from zoneinfo import ZoneInfo
 
 from outreach.clock import utcnow
 from outreach.letters import languages, office, phrases
-from outreach.letters.sandbox import Section
 from outreach.letters.salutations import SalutationError, salutation
+from outreach.letters.sandbox import Section
 from outreach.locales import country_name
 
 #: ``(placeholder, meaning, example)`` for every value a letter text may print.
 PLACEHOLDERS: tuple[tuple[str, str, str], ...] = (
-    ("place_date", "our town and today's date, as the language writes them", "Mena, 1 grudnia 2026"),
+    (
+        "place_date",
+        "our town and today's date, as the language writes them",
+        "Mena, 1 grudnia 2026",
+    ),
     ("date", "today's date in the letter's language", "1er décembre 2026"),
     ("language", "the letter's language code", "pl"),
-    ("candidate.name", "the town's own name in its languages, else its usual name", "Gmina Żyraków"),
-    ("candidate.region", "its region's own name (in the town's languages; in English letters "
-     "the English one; else empty)", "województwo podkarpackie"),
-    ("candidate.place", "the name and the region together, for a sentence", "Gmina Żyraków, województwo podkarpackie"),
+    (
+        "candidate.name",
+        "the town's own name in its languages, else its usual name",
+        "Gmina Żyraków",
+    ),
+    (
+        "candidate.region",
+        "its region's own name (in the town's languages; in English letters "
+        "the English one; else empty)",
+        "województwo podkarpackie",
+    ),
+    (
+        "candidate.place",
+        "the name and the region together, for a sentence",
+        "Gmina Żyraków, województwo podkarpackie",
+    ),
     ("candidate.country_name", "its country in the letter's language", "Polska"),
-    ("candidate.population", "its population as the language writes numbers (may be empty)", "14 300"),
+    (
+        "candidate.population",
+        "its population as the language writes numbers (may be empty)",
+        "14 300",
+    ),
     ("candidate.website", "its website (may be empty)", "https://zyrakow.example"),
     ("contact.salutation", "the salutation, without punctuation", "Szanowny Panie Wójcie"),
     ("contact.name", "the contact's name (may be empty)", "Marek Wiśniewski"),
     ("contact.role", "the contact's position (may be empty)", "Wójt Gminy"),
     ("us.council", "our council, the sender", "Rada Miejska w Menie"),
-    ("us.council_of", "our council after “on behalf of” (the language's form)", "Rady Miejskiej w Menie"),
+    (
+        "us.council_of",
+        "our council after “on behalf of” (the language's form)",
+        "Rady Miejskiej w Menie",
+    ),
     ("us.community", "our community", "miejska hromada terytorialna Mena"),
-    ("us.community_of", "our community after “on behalf of”", "miejskiej hromady terytorialnej Mena"),
+    (
+        "us.community_of",
+        "our community after “on behalf of”",
+        "miejskiej hromady terytorialnej Mena",
+    ),
     ("us.town", "our town", "Mena"),
-    ("us.region", "where we are: “in Chernihiv Oblast” in the language", "w obwodzie czernihowskim"),
+    (
+        "us.region",
+        "where we are: “in Chernihiv Oblast” in the language",
+        "w obwodzie czernihowskim",
+    ),
     ("us.country_name", "our country in the letter's language", "Ukraina"),
     ("us.population", "our population (may be empty: set it on the Settings page)", "40 000"),
     ("us.website", "our website (may be empty)", "https://mena-rada.example"),
     ("us.signatory_name", "the signatory's name in the letter's script", "Olena Kovalenko"),
-    ("us.signatory_title", "the signatory's title, agreeing with the signatory's gender", "Burmistrz Meny"),
+    (
+        "us.signatory_title",
+        "the signatory's title, agreeing with the signatory's gender",
+        "Burmistrz Meny",
+    ),
     ("us.contact_name", "our contact person (may be empty)", "Iryna Melnyk"),
-    ("us.contact_position", "the contact person's position in this language (may be empty)", "koordynatorka"),
+    (
+        "us.contact_position",
+        "the contact person's position in this language (may be empty)",
+        "koordynatorka",
+    ),
     ("us.contact_phone", "our telephone (may be empty)", "+380 4644 2 11 11"),
     ("us.contact_email", "our e-mail address for replies", "partners@mena-rada.example"),
-    ("paragraphs.about_us", "our population, displaced people taken in, donors: from the settings", "Mieszka w niej ok. 40 000 osób."),
-    ("paragraphs.partners", "the municipalities we have signed agreements with (never the recipient)", "Nasza hromada ma już podpisane umowy partnerskie z gminami: …"),
-    ("paragraphs.why", "why we write to this town: how we found it, a similar size", "O Państwa gminie dowiedzieliśmy się z platformy …"),
-    ("paragraphs.themes", "the themes we share with the town (empty when none)", "Szczególnie chętnie wymienilibyśmy się doświadczeniami w takich dziedzinach jak rolnictwo i edukacja."),
-    ("paragraphs.contact", "our contact person, telephone, e-mail and languages, one per line", "Osoba do kontaktu: …"),
+    (
+        "paragraphs.about_us",
+        "our population, displaced people taken in, donors: from the settings",
+        "Mieszka w niej ok. 40 000 osób.",
+    ),
+    (
+        "paragraphs.partners",
+        "the municipalities we have signed agreements with (never the recipient)",
+        "Nasza hromada ma już podpisane umowy partnerskie z gminami: …",
+    ),
+    (
+        "paragraphs.why",
+        "why we write to this town: how we found it, a similar size",
+        "O Państwa gminie dowiedzieliśmy się z platformy …",
+    ),
+    (
+        "paragraphs.themes",
+        "the themes we share with the town (empty when none)",
+        "Szczególnie chętnie wymienilibyśmy się doświadczeniami w dziedzinie: edukacja.",
+    ),
+    (
+        "paragraphs.contact",
+        "our contact person, telephone, e-mail and languages, one per line",
+        "Osoba do kontaktu: …",
+    ),
     ("closing", "the complimentary close that fits the salutation", "Z wyrazami szacunku"),
-    ("signature", "the signatory's name, title and our council, one per line", "Olena Kovalenko\nBurmistrz Meny\nRada Miejska w Menie"),
+    (
+        "signature",
+        "the signatory's name, title and our council, one per line",
+        "Olena Kovalenko\nBurmistrz Meny\nRada Miejska w Menie",
+    ),
     ("first_letter.date", "follow-ups: the date of our first letter", "3 listopada 2026"),
-    ("first_letter.subject", "follow-ups: the subject of our first letter", "Propozycja współpracy …"),
-    ("first_letter.subject_reply", "follow-ups: the subject mail programs thread with the first letter", "Re: Propozycja współpracy …"),
+    (
+        "first_letter.subject",
+        "follow-ups: the subject of our first letter",
+        "Propozycja współpracy …",
+    ),
+    (
+        "first_letter.subject_reply",
+        "follow-ups: the subject mail programs thread with the first letter",
+        "Re: Propozycja współpracy …",
+    ),
 )
 #: Top-level names of the context.
 TOP_LEVEL = frozenset(name.split(".")[0] for name, _meaning, _example in PLACEHOLDERS)

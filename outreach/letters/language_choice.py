@@ -136,9 +136,7 @@ def choose_language(
             )
         elif official:
             preferred = preferred or official[0]
-            found = consider(
-                official[0], _("the official language of %(country)s", country=where)
-            )
+            found = consider(official[0], _("the official language of %(country)s", country=where))
             if found:
                 return found
     if fallback not in available:

@@ -74,7 +74,8 @@ _MD.enable("linkify")
 #: Reserved names (RFC 2606) count as domains too: demo and test addresses use them.
 _RESERVED_TLDS = ["example", "test", "invalid", "localhost"]
 _LINKIFY = LinkifyIt().tlds(_RESERVED_TLDS, True)
-_MD.linkify.tlds(_RESERVED_TLDS, True)
+if _MD.linkify is not None:
+    _MD.linkify.tlds(_RESERVED_TLDS, True)
 
 _LINK_STYLE = "color:#1f4e8c;"
 _P = '<p style="margin:0 0 14px;">'

@@ -225,8 +225,8 @@ def _names(value: Any) -> dict[str, dict[str, str]]:
                 raise v.FieldError(
                     f"names.{code}.{name}",
                     _(
-                        "%(text)r is not written in the script of %(code)s letters",
-                        text=text,
+                        "%(value)r is not written in the script of %(code)s letters",
+                        value=text,
                         code=code,
                     ),
                 )
@@ -307,10 +307,10 @@ def check_names(settings: dict[str, Any], code: str) -> dict[str, str]:
         if not languages.in_script(text, language.script):
             raise MissingName(
                 _(
-                    "%(field)s for %(code)s letters is %(text)r, not in the letters' script",
+                    "%(field)s for %(code)s letters is %(value)r, not in the letters' script",
                     field=field,
                     code=code,
-                    text=text,
+                    value=text,
                 )
             )
     return names

@@ -47,7 +47,7 @@ def phrase(language: languages.Language, key: str, **values: Any) -> str:
 
 
 def natural_list(items: list[str], code: str) -> str:
-    """"A, B and C" as the language writes lists (British English: no comma before "and")."""
+    """ "A, B and C" as the language writes lists (British English: no comma before "and")."""
     return format_list(items, locale=locale(languages.get(code).locale)) if items else ""
 
 
@@ -94,7 +94,7 @@ class Partner:
 def partners(
     language: languages.Language, found: Iterable[Partner], recipient_id: int | None
 ) -> str:
-    """"We already have partnership agreements with …": our partners but the recipient,
+    """ "We already have partnership agreements with …": our partners but the recipient,
     grouped by country in the order they came, each name in the letter's script."""
     groups: dict[str, list[str]] = {}
     count = 0

@@ -210,9 +210,7 @@ class Renderer:
             )
         return found
 
-    def _sample_first_letter(
-        self, candidate: dict[str, Any], language: str
-    ) -> context.FirstLetter:
+    def _sample_first_letter(self, candidate: dict[str, Any], language: str) -> context.FirstLetter:
         """An example first letter for previews: the proposal's subject, two weeks ago."""
         subject = "…"
         try:

@@ -243,7 +243,10 @@ def _trial(letter: LetterKind, language: str, text: str, candidate: str | None) 
 
 
 def _starter() -> str:
-    return "Subject: \n\n{{ place_date }}\n\n{{ contact.salutation }},\n\n\n{{ closing }}\n\n{{ signature }}\n"
+    return (
+        "Subject: \n\n{{ place_date }}\n\n{{ contact.salutation }},\n\n\n"
+        "{{ closing }}\n\n{{ signature }}\n"
+    )
 
 
 @bp.route("/templates/<letter>/<language>/restore/<int:version_id>", methods=["POST"])

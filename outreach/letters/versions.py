@@ -8,9 +8,8 @@ apply while rendering (:mod:`outreach.letters.limits`).
 
 from __future__ import annotations
 
-from typing import Any
-
 import difflib
+from typing import Any
 
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError
@@ -72,7 +71,7 @@ def _dotted(node: nodes.Node) -> str | None:
 
 
 def unknown_placeholders(tree: nodes.Template, offset: int = 0) -> list[str]:
-    """"unknown placeholder `candidate.nmae` on line 3: did you mean `candidate.name`?" for
+    """ "unknown placeholder `candidate.nmae` on line 3: did you mean `candidate.name`?" for
     every name the letter may not read."""
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     messages: list[str] = []
@@ -89,9 +88,7 @@ def unknown_placeholders(tree: nodes.Template, offset: int = 0) -> list[str]:
         top = name.split(".")[0]
         if top in assigned or top in sandbox.GLOBAL_NAMES:
             continue
-        known = name in context.NAMES or (
-            "." not in name and top in context.TOP_LEVEL
-        )
+        known = name in context.NAMES or ("." not in name and top in context.TOP_LEVEL)
         if known:
             continue
         seen.add(name)
@@ -145,9 +142,7 @@ def static_problems(text: str) -> list[str]:
 def trial_problems(session: Session, letter: LetterKind, language: str, text: str) -> list[str]:
     """Render ``text`` for up to five real candidates and the sample; the failures."""
     renderer = Renderer(session, letter, sample_first_letter=True)
-    if not renderer.settings.get("signatory_name") or not renderer.settings.get(
-        "signatory_gender"
-    ):
+    if not renderer.settings.get("signatory_name") or not renderer.settings.get("signatory_gender"):
         renderer.settings = dict(
             renderer.settings, signatory_name="Підписант", signatory_gender="f"
         )

@@ -11,6 +11,7 @@ from outreach.mailing.cli import batch_cli, register_letters_commands, sweep_com
 from outreach.mailing.jobs import schedule_sweep
 from outreach.mailing.queueing import job_timeout
 from outreach.mailing.routes import bp
+from outreach.mailing.threads import first_letters
 from outreach.mailing.timeline import letters_timeline
 
 
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     found.timeline.append(letters_timeline)
     found.worker_start.append(schedule_sweep)
     found.candidate_links.append(_send_link)
+    found.first_letters.append(first_letters)
 
 
 def _send_link(municipality_id: int) -> list[CandidateLink]:

@@ -22,7 +22,7 @@ from outreach.clock import utcnow
 from outreach.extensions import Session
 from outreach.letters.kinds import LetterKind
 from outreach.letters.language_choice import LanguageChoice
-from outreach.letters.render import Renderer, RenderError
+from outreach.letters.render import RenderedLetter, Renderer, RenderError
 from outreach.mailing.models import DELIVERED, PENDING, Batch, Letter, LetterStatus
 from outreach.mailing.outbox import new_message_id
 from outreach.mailing.sending import HeaderError, check_address, check_header
@@ -35,6 +35,7 @@ REASONS = {
     "pending": _l("this letter is already queued or uncertain"),
     "stage": _l("not in a stage this letter is for"),
     "shared_address": _l("shares an address with another council in this batch"),
+    "cannot_render": _l("the letter cannot be written (see why)"),
 }
 
 _ADDRESS = re.compile(r"^[^@\s,;<>()\"]+@[^@\s,;<>()\"]+\.[^@\s,;<>()\"]+$")
@@ -51,6 +52,9 @@ class Recipient:
     choice: LanguageChoice
     n: int
     letter_kind: LetterKind
+    #: The letter as it will be sent (rendered while previewing: what cannot be written is
+    #: held back there, never half-sent).
+    rendered: RenderedLetter | None = None
 
     @property
     def language(self) -> str:
@@ -178,6 +182,7 @@ def preview(
             if municipality_id in found:
                 history.setdefault(municipality_id, []).append(status)
     renderer = Renderer(session, letter)
+    renderer.prefetch([m.id for m in candidates])
     eligible = {stage.value for stage in letter.stages}
     result = Preview(letter=letter, resend=resend)
     seen_addresses: dict[str, Municipality] = {}
@@ -204,11 +209,18 @@ def preview(
             seen_addresses[contact.email.lower()] = m
             try:
                 choice = renderer.language_for(m, contact)
+                rendered = renderer.render(m, contact, language=choice.language)
             except RenderError as exc:
-                raise RenderError(f"{m.name} ({m.country}): {exc}", m.id) from exc
+                out("cannot_render", str(exc))
+                continue
             result.recipients.append(
                 Recipient(
-                    municipality=m, contact=contact, choice=choice, n=len(past), letter_kind=letter
+                    municipality=m,
+                    contact=contact,
+                    choice=choice,
+                    n=len(past),
+                    letter_kind=letter,
+                    rendered=rendered,
                 )
             )
     return result
@@ -232,7 +244,8 @@ def create_batch(
         raise BatchError(_("nothing to send: every chosen candidate is excluded"))
     renderer = Renderer(session, result.letter)
     rendered = [
-        renderer.render(r.municipality, r.contact, language=r.language) for r in result.recipients
+        r.rendered or renderer.render(r.municipality, r.contact, language=r.language)
+        for r in result.recipients
     ]
     now = utcnow()
     batch = Batch(
@@ -270,6 +283,7 @@ def create_batch(
                 "text": text.text,
                 "html": text.html,
                 "message_id": new_message_id(sender=sender),
+                "in_reply_to": text.in_reply_to,
                 "idempotency_key": r.idempotency_key,
                 "status": status,
                 "attempts": 0,

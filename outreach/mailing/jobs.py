@@ -43,6 +43,7 @@ def _load(session: Session, letter_ids: list[int]) -> dict[int, Any]:
             Letter.text,
             Letter.html,
             Letter.message_id,
+            Letter.in_reply_to,
             Letter.language,
             Letter.municipality_id,
             Batch.created_by,

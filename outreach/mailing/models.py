@@ -116,6 +116,8 @@ class Letter(Model):
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    #: Follow-ups: the Message-ID of the first letter, so that they join its thread.
+    in_reply_to: Mapped[str] = mapped_column(String(255), default="")
     #: ``letter:municipality:n``; n counts explicit resends, so a kind goes to a council once.
     idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=LetterStatus.QUEUED.value)

@@ -314,6 +314,7 @@ def resend(session: Session, letter: Letter, *, user_id: int | None) -> Letter:
         text=letter.text,
         html=letter.html,
         message_id=new_message_id(letter.message_id),
+        in_reply_to=letter.in_reply_to,
         idempotency_key=f"{letter.letter}:{letter.municipality_id}:{n}",
         status=S.QUEUED.value,
         enqueued_at=now,

@@ -83,6 +83,7 @@ def letter_message(letter: Any, *, sender: str, reply_to: str = "") -> bytes:
         html=letter.html,
         message_id=letter.message_id,
         language=letter.language,
+        in_reply_to=getattr(letter, "in_reply_to", "") or "",
     )
 
 
@@ -97,6 +98,7 @@ def build_message(
     html: str,
     message_id: str,
     language: str,
+    in_reply_to: str = "",
 ) -> bytes:
     """The message as bytes, with text and HTML alternatives.
 
@@ -114,6 +116,7 @@ def build_message(
         f"Date: {format_datetime(utcnow().replace(tzinfo=UTC))}",
         f"Message-ID: {message_id}",
         f"Content-Language: {language}",
+        *([f"In-Reply-To: {in_reply_to}", f"References: {in_reply_to}"] if in_reply_to else []),
         "MIME-Version: 1.0",
         f'Content-Type: multipart/alternative; boundary="{boundary}"',
     ]

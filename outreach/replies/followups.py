@@ -23,7 +23,7 @@ from outreach.replies.kinds import ReplyKind
 from outreach.replies.models import FollowUpSettings, Reply
 from outreach.replies.services import needs_new_address_ids
 
-FOLLOW_UP = LetterKind.FOLLOW_UP
+FOLLOW_UPS = {kind.value for kind in LetterKind if kind.is_follow_up}
 DEFAULT_DAYS = 14
 DEFAULT_MAX = 2
 
@@ -142,7 +142,7 @@ def _waiting(
     due: list[Due] = []
     for m_id, own in letters.items():
         originals = [
-            x for x in own if x.letter != FOLLOW_UP and x.status in DELIVERED and x.sent_at
+            x for x in own if x.letter not in FOLLOW_UPS and x.status in DELIVERED and x.sent_at
         ]
         if not originals or m_id in bounced:
             continue
@@ -155,7 +155,7 @@ def _waiting(
         if any(x.status == LetterStatus.REPLIED.value for x in own):
             continue
         followups = [
-            x for x in own if x.letter == FOLLOW_UP and x.created_at >= original.created_at
+            x for x in own if x.letter in FOLLOW_UPS and x.created_at >= original.created_at
         ]
         if any(x.status in PENDING for x in followups):
             continue

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from outreach.clock import utcnow
 from outreach.extensions import app_object, db
+from outreach.letters import kinds
 from outreach.letters.kinds import LetterKind
 from outreach.mailing.queueing import confirm
 from outreach.queue import get_queue, get_redis
@@ -62,23 +63,25 @@ class SendResult:
 
 
 def send_followups(*, user_id: int | None, only_automatic: bool = False) -> SendResult:
-    """Create one batch of ``follow_up`` letters for everything due, then enqueue it."""
+    """Create a batch of follow-ups for everything due, then enqueue it: ``follow_up`` for a
+    first follow-up, ``second_follow_up`` (a different text) for the later ones; one batch
+    per kind. The batch id returned is the first one's."""
     due = followups.due_followups(db.session, utcnow())
     if only_automatic:
-        kinds = followups.automatic_kinds(db.session)
-        due = [d for d in due if d.letter in kinds]
+        automatic = followups.automatic_kinds(db.session)
+        due = [d for d in due if d.letter in automatic]
     if not due:
         return SendResult(due=[])
-    confirmed = confirm(
-        db.session,
-        LetterKind.FOLLOW_UP,
-        {"ids": [d.municipality_id for d in due]},
-        resend=True,
-        user_id=user_id,
-    )
-    return SendResult(
-        due=due, batch_id=confirmed.batch.id, letters=confirmed.letters, created=confirmed.created
-    )
+    by_kind: dict[LetterKind, list[int]] = {}
+    for d in due:
+        by_kind.setdefault(kinds.follow_up(d.followups_sent + 1), []).append(d.municipality_id)
+    result = SendResult(due=due)
+    for kind, ids in by_kind.items():
+        confirmed = confirm(db.session, kind, {"ids": ids}, resend=True, user_id=user_id)
+        result.batch_id = result.batch_id or confirmed.batch.id
+        result.letters += confirmed.letters
+        result.created = result.created or confirmed.created
+    return result
 
 
 def tick_job() -> dict[str, Any]:

@@ -220,7 +220,7 @@ def cancel_followups(session: Session, municipality_id: int) -> int:
         update(Letter)
         .where(
             Letter.municipality_id == municipality_id,
-            Letter.letter == LetterKind.FOLLOW_UP.value,
+            Letter.letter.in_([kind.value for kind in LetterKind if kind.is_follow_up]),
             Letter.status.in_(CLAIMABLE),
         )
         .values(status=LetterStatus.CANCELLED.value, error="reply received", updated_at=utcnow())
