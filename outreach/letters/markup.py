@@ -456,6 +456,12 @@ def wrap(line: str, width: int = WIDTH) -> list[str]:
 # --- compiled documents -----------------------------------------------------------------------
 
 
+def _run(template: Template, values: dict[str, Any]) -> str:
+    """Render without Jinja's traceback rewriting, so that an error keeps the frames that
+    tell its line (``outreach.letters.render.describe``)."""
+    return "".join(template.root_render_func(template.new_context(values)))
+
+
 class Document:
     """A letter text compiled once: the subject and body templates and the parsed plans."""
 
@@ -472,11 +478,11 @@ class Document:
 
     def render(self, values: dict[str, Any]) -> tuple[str, str, str]:
         """``(subject, plain text, HTML body)`` for one context."""
-        subject = self.subject.render(values).strip()
+        subject = _run(self.subject, values).strip()
         collected: list[str] = []
         token = _collector.set(collected)
         try:
-            skeleton = self.body.render(values).strip("\n")
+            skeleton = _run(self.body, values).strip("\n")
         finally:
             _collector.reset(token)
         plan = self._plans.get(skeleton)

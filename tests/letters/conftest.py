@@ -18,7 +18,11 @@ from outreach.pipeline import services as pipeline
 def settings(app: Flask) -> dict[str, Any]:
     row = office.update(
         db.session,
-        {"signatory_name": "Oksana Example", "sender_phone": "+380 4644 2 11 11"},
+        {
+            "signatory_name": "Оксана Приклад",
+            "signatory_gender": "f",
+            "sender_phone": "+380 4644 2 11 11",
+        },
     )
     db.session.commit()
     return {name: getattr(row, name) for name in office.FIELDS}
