@@ -152,6 +152,9 @@ def _signatory_name(value: Any) -> str:
 
 
 def _languages(field: str, value: Any) -> list[str]:
+    """Codes separated by spaces, commas or semicolons ("uk en pl")."""
+    if isinstance(value, str):
+        value = ";".join(value.replace(",", " ").replace(";", " ").split())
     try:
         return v.clean_languages(value)
     except v.FieldError as exc:

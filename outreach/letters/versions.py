@@ -74,6 +74,7 @@ def unknown_placeholders(tree: nodes.Template, offset: int = 0) -> list[str]:
     """ "unknown placeholder `candidate.nmae` on line 3: did you mean `candidate.name`?" for
     every name the letter may not read."""
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    assigned |= {n.name for n in tree.find_all(nodes.Macro)}
     messages: list[str] = []
     seen: set[str] = set()
     outer = {id(n.node) for n in tree.find_all(nodes.Getattr)}
@@ -88,9 +89,10 @@ def unknown_placeholders(tree: nodes.Template, offset: int = 0) -> list[str]:
         top = name.split(".")[0]
         if top in assigned or top in sandbox.GLOBAL_NAMES:
             continue
-        known = name in context.NAMES or ("." not in name and top in context.TOP_LEVEL)
-        if known:
-            continue
+        parts = name.split(".")
+        prefixes = {".".join(parts[:n]) for n in range(2, len(parts) + 1)}
+        if prefixes & context.NAMES or (len(parts) == 1 and top in context.TOP_LEVEL):
+            continue  # a placeholder, or a method of its value (the sandbox guards those)
         seen.add(name)
         guess = difflib.get_close_matches(name, sorted(context.NAMES), n=1, cutoff=0.6)
         line = (node.lineno or 1) + offset
@@ -126,16 +128,17 @@ def static_problems(text: str) -> list[str]:
     except markup.MarkupError as exc:
         return [str(exc)]
     messages: list[str] = []
-    for source, offset in ((parts.subject, 0), (parts.body, parts.body_line - 1)):
+    # The body is parsed with the lines above it blank, so that lines are those of the text.
+    for source in (parts.subject, "\n" * (parts.body_line - 1) + parts.body):
         try:
             tree = sources.ENV.parse(source)
         except TemplateSyntaxError as exc:
-            messages.append(_syntax(exc, offset))
+            messages.append(_syntax(exc))
             continue
         refused = sandbox.unsafe_uses(tree)
         if refused:
             return refused
-        messages.extend(unknown_placeholders(tree, offset))
+        messages.extend(unknown_placeholders(tree))
     return messages
 
 

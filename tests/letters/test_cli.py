@@ -11,11 +11,7 @@ from sqlalchemy import func, select
 from outreach.extensions import db
 from outreach.letters.models import LetterTemplate
 
-GOOD = (
-    "{% block subject %}Proposal for {{ candidate.name }}{% endblock %}\n"
-    "{% block text %}\n{{ contact.salutation }},\n{{ us.signatory_name }}\n{% endblock %}\n"
-    "{% block html %}<div><p>{{ contact.salutation }}</p></div>{% endblock %}\n"
-)
+GOOD = "Subject: Proposal for {{ candidate.name }}\n\n{{ contact.salutation }},\n{{ us.signatory_name }}\n"
 
 
 def test_templates_list_json_and_table(runner: Any, settings: Any) -> None:
@@ -24,7 +20,8 @@ def test_templates_list_json_and_table(runner: Any, settings: Any) -> None:
     items = json.loads(result.output)
     pairs = {(i["letter"], i["language"]) for i in items}
     for language in ("uk", "en", "pl", "de", "it", "lv", "lt", "fr"):
-        assert ("proposal", language) in pairs and ("follow_up", language) in pairs
+        for kind in ("proposal", "follow_up", "second_follow_up"):
+            assert (kind, language) in pairs
     assert all(i["source"] == "file" and i["version"] == 0 for i in items)
     table = runner.invoke(args=["templates", "list"])
     assert table.exit_code == 0 and "proposal" in table.output and "file" in table.output
@@ -32,10 +29,10 @@ def test_templates_list_json_and_table(runner: Any, settings: Any) -> None:
 
 def test_templates_set_valid_and_invalid(runner: Any, settings: Any, tmp_path: Path) -> None:
     bad = tmp_path / "bad.j2"
-    bad.write_text("{{ ''|attr('__class__') }}", encoding="utf-8")
+    bad.write_text("Subject: Hi\n\n{{ ''|attr('__class__') }}", encoding="utf-8")
     result = runner.invoke(args=["templates", "set", "proposal", "pl", str(bad)])
     assert result.exit_code != 0
-    assert "refused: templates may not access internal attributes (__class__) on line 1" in (
+    assert "refused: templates may not access internal attributes (__class__) on line 3" in (
         result.output
     )
     assert db.session.scalar(select(func.count(LetterTemplate.id))) == 0

@@ -11,11 +11,7 @@ from sqlalchemy import func, select
 from outreach.extensions import db
 from outreach.letters.models import LetterTemplate, OfficeSettings
 
-GOOD = (
-    "{% block subject %}Proposal for {{ candidate.name }}{% endblock %}\n"
-    "{% block text %}\n{{ contact.salutation }},\n{{ us.signatory_name }}\n{% endblock %}\n"
-    "{% block html %}<div><p>{{ contact.salutation }}</p></div>{% endblock %}\n"
-)
+GOOD = "Subject: Proposal for {{ candidate.name }}\n\n{{ contact.salutation }},\n{{ us.signatory_name }}\n"
 
 
 def test_preview_shows_language_reason_and_escapes(
@@ -64,9 +60,9 @@ def test_language_summary_on_the_preview(
     c = make_candidate("Gmina C", "PL", "pl")
     summary = language_summary(db.session, [a.id, b.id, c.id], "proposal")
     assert summary["pl"] == 2 and summary["en"] == 1
-    assert summary["fallbacks"] == [(b.id, "Vald B", "English: no Estonian template")]
+    assert summary["fallbacks"] == [(b.id, "Vald B", "English: no Estonian letter")]
     html = client.get("/letters/preview?letter=proposal").get_data(as_text=True)
-    assert "Languages before sending" in html and "English: no Estonian template" in html
+    assert "Languages before sending" in html and "English: no Estonian letter" in html
 
 
 def test_test_copy_arrives(
@@ -129,9 +125,10 @@ def test_editor_lists_saves_and_restores(client: FlaskClient, login_as: Any, set
     listing = client.get("/letters/templates").get_data(as_text=True)
     assert "Latvian (lv)" in listing and "follow_up" in listing
     page = client.get("/letters/templates/proposal/pl").get_data(as_text=True)
-    assert "{% block subject %}" in page or "{%" in page
-    for variable in ("candidate.country_name", "contact.salutation", "shared_themes_text", "date"):
-        assert variable in page
+    assert "Subject: Propozycja" in page
+    for name in ("candidate.country_name", "contact.salutation", "paragraphs.partners", "date"):
+        assert name in page
+    assert "the municipalities we have signed agreements with" in page
 
     bad = client.post(
         "/letters/templates/proposal/pl",
@@ -139,6 +136,14 @@ def test_editor_lists_saves_and_restores(client: FlaskClient, login_as: Any, set
     )
     text = bad.get_data(as_text=True)
     assert bad.status_code == 200 and "Not saved" in text and "syntax error on line 5" in text
+
+    typo = client.post(
+        "/letters/templates/proposal/pl",
+        data={"source": GOOD.replace("candidate.name", "candidate.nmae")},
+    )
+    assert "unknown placeholder `candidate.nmae` on line 1: did you mean `candidate.name`?" in (
+        typo.get_data(as_text=True).replace("&#96;", "`")
+    )
     assert db.session.scalar(select(func.count(LetterTemplate.id))) == 0
 
     ok = client.post("/letters/templates/proposal/pl", data={"source": GOOD, "note": "short"})
@@ -158,31 +163,40 @@ def test_editor_lists_saves_and_restores(client: FlaskClient, login_as: Any, set
 def test_settings_page_field_errors(client: FlaskClient, login_as: Any) -> None:
     login_as("admin")
     page = client.get("/letters/settings").get_data(as_text=True)
-    assert "Mena Community" in page
+    assert "Менська міська рада" in page and "Rada Miejska w Menie" in page
     data = {
-        "name": "Mena Community",
-        "name_local": "Менська громада",
         "country": "XX",
         "population": "forty",
         "website": "https://mena-rada.example",
-        "signatory_name": "",
-        "signatory_title": "Mayor",
+        "signatory_name": "Oksana",
+        "signatory_gender": "f",
+        "signatory_role": "mayor",
         "sender_email": "not an address",
         "sender_phone": "",
         "themes": ["education", "agriculture"],
         "fallback_language": "en",
+        "never_languages": "ru be",
+        "names-pl-council": "Рада",
     }
     html = client.post("/letters/settings", data=data).get_data(as_text=True)
     assert "unknown country code" in html and "is not a whole number" in html
-    assert "is required" in html and "is not a valid address" in html
+    assert "write it in Ukrainian (Cyrillic)" in html and "is not a valid address" in html
+    assert "not written in the script of pl letters" in html
     assert db.session.scalar(select(func.count(OfficeSettings.id))) == 0
     data.update(
-        country="UA", population="40 000", signatory_name="Oksana", sender_email="a@mena.example"
+        country="UA",
+        population="40 000",
+        signatory_name="Оксана Приклад",
+        sender_email="a@mena.example",
     )
+    data["names-pl-council"] = "Rada Miejska Meny"
     assert client.post("/letters/settings", data=data).status_code == 302
     row = db.session.scalar(select(OfficeSettings))
     assert (row.population, row.signatory_name, row.themes) == (
         40000,
-        "Oksana",
+        "Оксана Приклад",
         ["education", "agriculture"],
     )
+    assert row.names == {"pl": {"council": "Rada Miejska Meny"}}
+    page = client.get("/letters/settings").get_data(as_text=True)
+    assert "Oksana Pryklad\nBurmistrz Meny\nRada Miejska Meny" in page

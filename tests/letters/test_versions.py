@@ -14,10 +14,8 @@ from outreach.letters.render import Renderer
 from outreach.letters.versions import TemplateInvalid, restore_file, restore_version, save_version
 
 BODY = (
-    "{% block subject %}Proposal for {{ candidate.name }}{% endblock %}\n"
-    "{% block text %}\n{{ contact.salutation }},\n{{ shared_themes_text }}\n"
-    "{{ us.signatory_name }}\n{% endblock %}\n"
-    "{% block html %}<div><p>{{ contact.salutation }}</p></div>{% endblock %}\n"
+    "Subject: Proposal for {{ candidate.name }}\n\n{{ contact.salutation }},\n"
+    "{{ paragraphs.themes }}\n{{ us.signatory_name }}\n"
 )
 
 
@@ -47,25 +45,25 @@ def _refused(source: str) -> list[str]:
     ],
 )
 def test_sandbox_escapes_are_refused(settings: Any, payload: str, name: str) -> None:
-    source = BODY.replace("{{ shared_themes_text }}", payload)
+    source = BODY.replace("{{ paragraphs.themes }}", payload)
     messages = _refused(source)
     assert any(m.startswith("refused: templates may not") for m in messages)
     assert any(name in m and "on line 4" in m for m in messages), messages
 
 
 def test_the_exact_refusal_message(settings: Any) -> None:
-    messages = _refused("{{ ''|attr('__class__') }}")
+    messages = _refused(BODY.replace("{{ paragraphs.themes }}", "{{ ''|attr('__class__') }}"))
     assert messages == [
-        "refused: templates may not access internal attributes (__class__) on line 1"
+        "refused: templates may not access internal attributes (__class__) on line 4"
     ]
 
 
 def test_runaway_operations_are_refused(settings: Any) -> None:
-    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ 'x' * 10000000 }}"))
+    messages = _refused(BODY.replace("{{ paragraphs.themes }}", "{{ 'x' * 10000000 }}"))
     assert "refused: repeating a value this many times" in messages[0]
-    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ '%99999s' % 'x' }}"))
+    messages = _refused(BODY.replace("{{ paragraphs.themes }}", "{{ '%99999s' % 'x' }}"))
     assert "refused: format widths" in messages[0]
-    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ range(10**6)|list }}"))
+    messages = _refused(BODY.replace("{{ paragraphs.themes }}", "{{ range(10**6)|list }}"))
     assert "refused" in messages[0]
 
 
@@ -75,35 +73,41 @@ def test_slow_template_fails_the_trial(settings: Any, monkeypatch: pytest.Monkey
         "{% macro m() %}{% endmacro %}"
         "{% for a in range(1000) %}{% for b in range(1000) %}{{ m() }}{% endfor %}{% endfor %}"
     )
-    messages = _refused(BODY.replace("{{ shared_themes_text }}", loop))
+    messages = _refused(BODY.replace("{{ paragraphs.themes }}", loop))
     assert "took longer than" in messages[0]
 
 
 def test_syntax_error_with_line(settings: Any) -> None:
-    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{% if candidate.name %}"))
+    messages = _refused(BODY.replace("{{ paragraphs.themes }}", "{% if candidate.name %}"))
     assert len(messages) == 1
     assert messages[0].startswith("syntax error on line ")
 
 
 def test_unknown_variable_with_line(settings: Any) -> None:
-    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ mayor_name }}"))
-    assert messages == ["unknown variable 'mayor_name' on line 4"]
+    messages = _refused(BODY.replace("{{ paragraphs.themes }}", "{{ mayor_name }}"))
+    assert messages == [
+        "unknown placeholder `mayor_name` on line 4 (the placeholders are listed beside the text)"
+    ]
 
 
-def test_missing_block(settings: Any) -> None:
-    messages = _refused(BODY.split("{% block html %}")[0])
-    assert messages == ["the html block is missing: add {% block html %}...{% endblock %}"]
+def test_a_misspelt_placeholder_gets_a_suggestion(settings: Any) -> None:
+    messages = _refused(BODY.replace("{{ paragraphs.themes }}", "{{ candidate.nmae }}"))
+    assert messages == [
+        "unknown placeholder `candidate.nmae` on line 4: did you mean `candidate.name`?"
+    ]
 
 
-def test_attribute_misuse_found_by_trial_render(settings: Any, make_candidate: Any) -> None:
-    make_candidate("Dąbrowa", "PL", "pl", contact={"email": "w@dabrowa.example", "name": "Jan"})
-    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ candidate.mayor }}"))
-    assert messages == ["Dąbrowa (PL): 'candidate.mayor' is undefined in proposal/pl, line 4"]
+def test_the_subject_line_comes_first(settings: Any) -> None:
+    assert _refused("Dear {{ contact.name }}\n\nHello") == [
+        "the first line must be the subject: Subject: … (line 1)"
+    ]
+    assert _refused("Subject: Hi\nHello") == ["leave a blank line after the subject (line 2)"]
+    assert _refused("Subject: Hi\n\n") == ["the letter has no body below the subject"]
 
 
-def test_printing_an_empty_value_fails(settings: Any) -> None:
-    messages = _refused(BODY.replace("{{ shared_themes_text }}", "{{ candidate.population }}"))
-    assert "empty (None)" in messages[0] and "line 4" in messages[0]
+def test_an_empty_value_prints_nothing(settings: Any) -> None:
+    text = BODY.replace("{{ paragraphs.themes }}", "{{ candidate.population }}")
+    assert save_version(db.session, "proposal", "pl", text, None).version == 1
 
 
 def test_unknown_letter_or_language(settings: Any) -> None:
