@@ -143,7 +143,9 @@ def seed(count: int) -> None:
     from outreach.letters import office
     from outreach.pipeline.models import Contact, Municipality
 
-    office.update(db.session, {**office.defaults(), "signatory_name": "Olena Koval"})
+    office.update(
+        db.session, {**office.defaults(), "signatory_name": "Олена Коваль", "signatory_gender": "f"}
+    )
     countries = [("PL", "pl"), ("LV", "lv"), ("DE", "de"), ("IT", "it"), ("EE", "et")]
     db.session.execute(
         insert(Municipality),

@@ -28,7 +28,7 @@ def _shipped(name: str, checkout_path: Path) -> Path:
 
 
 def letters_dir() -> Path:
-    """The shipped letter templates: ``<letter>/<language>.j2``."""
+    """The shipped letters: ``<letter>/<language>.txt`` and ``languages/<language>.json``."""
     return _shipped("letters", CHECKOUT / "templates" / "letters")
 
 

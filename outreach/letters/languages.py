@@ -36,6 +36,7 @@ from typing import Any
 
 from babel.core import get_global
 
+from outreach import resources
 from outreach.letters import sources
 
 #: The keys a language needs before letters can be written in it.
@@ -122,7 +123,12 @@ def likely_script(code: str) -> str:
 
 
 def folder() -> str:
-    return os.path.join(sources.folder(), "languages")
+    """``languages/`` beside the letters; the shipped one when a configured folder of letters
+    (``LETTER_TEMPLATES_DIR``) has none."""
+    found = os.path.join(sources.folder(), "languages")
+    if os.path.isdir(found):
+        return found
+    return os.path.join(str(resources.letters_dir()), "languages")
 
 
 def load(path: str | None = None) -> dict[str, Language]:

@@ -295,13 +295,13 @@ def letter_templates(app: Flask) -> Result:
         return fail(
             name,
             f"no folder {folder}",
-            "set LETTER_TEMPLATES_DIR to a folder of <letter>/<language>.j2 files, or unset it",
+            "set LETTER_TEMPLATES_DIR to a folder of <letter>/<language>.txt files, or unset it",
         )
     if missing:
         return fail(
             name,
             f"no {', '.join(missing)} template in {fallback}, the fallback language, in {folder}",
-            f"add <letter>/{fallback}.j2 to {folder}, save the template on the Templates page, "
+            f"add <letter>/{fallback}.txt to {folder}, save the letter on the Templates page, "
             "or choose another fallback language in Settings",
         )
     count = len(sources.shipped(folder))

@@ -27,9 +27,8 @@ from tests.replies.helpers import sent_proposal
 from tests.support.scratch import postgres_base, scratch_database
 
 TEMPLATE = (
-    "{% block subject %}Proposal for {{ candidate.name }}{% endblock %}\n"
-    "{% block text %}\n{{ contact.salutation }},\n{{ us.signatory_name }}\n{% endblock %}\n"
-    "{% block html %}<div><p>{{ contact.salutation }}</p></div>{% endblock %}\n"
+    "Subject: Proposal for {{ candidate.name }}\n\n{{ contact.salutation }},\n"
+    "{{ us.signatory_name }}\n"
 )
 
 
@@ -57,7 +56,7 @@ def fill(app: Flask, towns: Any, uploads: Path) -> None:
     """Candidates, a letter sent and its reply, a bounce, a quarantined message, a custom
     template version, office settings and an uploaded file."""
     load_demo_data(db.session)
-    office.update(db.session, {"signatory_name": "Oksana Example"})
+    office.update(db.session, {"signatory_name": "Оксана Приклад", "signatory_gender": "f"})
     db.session.commit()
     _, letter = sent_proposal(towns)
     services.receive(

@@ -11,7 +11,10 @@ from sqlalchemy import func, select
 from outreach.extensions import db
 from outreach.letters.models import LetterTemplate
 
-GOOD = "Subject: Proposal for {{ candidate.name }}\n\n{{ contact.salutation }},\n{{ us.signatory_name }}\n"
+GOOD = (
+    "Subject: Proposal for {{ candidate.name }}\n\n{{ contact.salutation }},\n"
+    "{{ us.signatory_name }}\n"
+)
 
 
 def test_templates_list_json_and_table(runner: Any, settings: Any) -> None:

@@ -11,7 +11,10 @@ from sqlalchemy import func, select
 from outreach.extensions import db
 from outreach.letters.models import LetterTemplate, OfficeSettings
 
-GOOD = "Subject: Proposal for {{ candidate.name }}\n\n{{ contact.salutation }},\n{{ us.signatory_name }}\n"
+GOOD = (
+    "Subject: Proposal for {{ candidate.name }}\n\n{{ contact.salutation }},\n"
+    "{{ us.signatory_name }}\n"
+)
 
 
 def test_preview_shows_language_reason_and_escapes(

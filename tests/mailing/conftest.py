@@ -16,21 +16,21 @@ from outreach.extensions import db
 from tests.conftest import make_app, marked_config, wipe
 from tests.support.smtp_sink import SMTPSink
 
-TEMPLATE = """{%% block subject %%}%(subject)s {{ candidate.name }}{%% endblock %%}
-{%% block text %%}{{ contact.salutation }},
+TEMPLATE = """Subject: %(subject)s
+
+{{ contact.salutation }},
 
 %(body)s {{ candidate.name }}.
 
-{{ us.signatory_name }}{%% endblock %%}
-{%% block html %%}<p>{{ contact.salutation }},</p>
-<p>%(body)s {{ candidate.name }}.</p>{%% endblock %%}
+{{ us.signatory_name }}
 """
 
 TEXTS = {
-    ("proposal", "en"): ("Cooperation with", "We propose a partnership to"),
-    ("proposal", "pl"): ("Współpraca z", "Proponujemy partnerstwo gminie"),
-    ("proposal", "lv"): ("Sadarbība ar", "Mēs piedāvājam partnerību"),
-    ("follow_up", "en"): ("Following up:", "We write again to"),
+    ("proposal", "en"): ("Cooperation with {{ candidate.name }}", "We propose a partnership to"),
+    ("proposal", "pl"): ("Współpraca z {{ candidate.name }}", "Proponujemy partnerstwo gminie"),
+    ("proposal", "lv"): ("Sadarbība ar {{ candidate.name }}", "Mēs piedāvājam partnerību"),
+    ("follow_up", "en"): ("{{ first_letter.subject_reply }}", "We write again to"),
+    ("second_follow_up", "en"): ("{{ first_letter.subject_reply }}", "We write once more to"),
 }
 
 
@@ -40,7 +40,7 @@ def letter_templates(tmp_path_factory: pytest.TempPathFactory) -> str:
     for (letter, language), (subject, body) in TEXTS.items():
         folder = root / letter
         folder.mkdir(exist_ok=True)
-        (folder / f"{language}.j2").write_text(
+        (folder / f"{language}.txt").write_text(
             TEMPLATE % {"subject": subject, "body": body}, encoding="utf-8"
         )
     return str(root)
@@ -90,7 +90,10 @@ def app(
     with application.app_context():
         from outreach.letters import office
 
-        office.update(db.session, {**office.defaults(), "signatory_name": "Olena Koval"})
+        office.update(
+            db.session,
+            {**office.defaults(), "signatory_name": "Олена Коваль", "signatory_gender": "f"},
+        )
         db.session.commit()
         yield application
     wipe(application)

@@ -180,7 +180,10 @@ def test_letters_missing_in_the_fallback_language(
     build_app: Callable[..., Flask], tmp_path: Path
 ) -> None:
     (tmp_path / "proposal").mkdir()
-    (tmp_path / "proposal" / "en.j2").write_text("{% block subject %}x{% endblock %}")
+    (tmp_path / "proposal" / "en.txt").write_text("Subject: x\n\nBody")
     result = checks.letter_templates(build_app(LETTER_TEMPLATES_DIR=str(tmp_path)))
     assert result.status is Status.FAIL
-    assert "no follow_up template in en" in result.message and "follow_up" not in result.fix
+    assert (
+        "no follow_up, second_follow_up template in en" in result.message
+        and "follow_up" not in result.fix
+    )

@@ -98,7 +98,7 @@ def test_export_to_stdout_and_file_round_trip(app, runner, tmp_path):
     out = runner.invoke(args=["candidates", "export", "-"])
     assert out.exit_code == 0
     lines = out.stdout.splitlines()
-    assert lines[0].startswith("name,name_local,country,region,population,languages,email")
+    assert lines[0].startswith("name,name_local,country,region,region_local,population,languages")
     assert len(lines) == 3
     path = tmp_path / "out.csv"
     assert runner.invoke(args=["candidates", "export", str(path)]).exit_code == 0

@@ -457,3 +457,16 @@ def test_an_unreadable_record_is_reported(app):
     assert len(report.lines()) == 1
     assert report.lines()[0].startswith("row 3: cannot be read as CSV: field larger than")
     assert count() == 0
+
+
+def test_the_regions_own_name_and_the_source_travel_both_ways(app):
+    text = (
+        "name,country,region,region_local,languages,email,source\n"
+        "Żyraków,PL,Subcarpathian Voivodeship,województwo podkarpackie,pl,"
+        "wojt@zyrakow.example,cities4cities\n"
+    )
+    assert run(text).ok
+    zyrakow = by_name("Żyraków")
+    assert (zyrakow.region_local, zyrakow.source) == ("województwo podkarpackie", "cities4cities")
+    exported = transfer.export_csv(db.session)
+    assert "województwo podkarpackie" in exported and "cities4cities" in exported

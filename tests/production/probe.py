@@ -90,7 +90,14 @@ def main(workdir: Path) -> dict[str, Any]:
             problems.append(f"outreach {' '.join(args)}: {result.output}")
     with app.app_context():
         session = db.session()
-        office.update(session, {**office.values(session), "signatory_name": "Probe Signatory"})
+        office.update(
+            session,
+            {
+                **office.values(session),
+                "signatory_name": "Петро Пробний",
+                "signatory_gender": "m",
+            },
+        )
         session.commit()
 
     client = app.test_client()

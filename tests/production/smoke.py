@@ -365,7 +365,10 @@ class Smoke:
     def settings(self, browser: Browser) -> None:
         page = browser.get("/letters/settings")
         page = browser.submit(
-            page, page.form("/letters/settings"), signatory_name="Smoke Signatory"
+            page,
+            page.form("/letters/settings"),
+            signatory_name="Оксана Димова",
+            signatory_gender="f",
         )
         expect(page.status == 200 and page.url.endswith("/letters/settings"), "settings not saved")
         say("office settings saved over HTTP (signatory)")

@@ -18,7 +18,10 @@ def followup_letters(town_id: int) -> list[Letter]:
     return list(
         db.session.scalars(
             select(Letter)
-            .where(Letter.municipality_id == town_id, Letter.letter == "follow_up")
+            .where(
+                Letter.municipality_id == town_id,
+                Letter.letter.in_(["follow_up", "second_follow_up"]),
+            )
             .order_by(Letter.id)
         )
     )
@@ -89,7 +92,7 @@ def test_an_out_of_office_does_not_cancel_the_follow_up(app, towns):
 
 
 def test_a_follow_up_is_never_sent_twice_and_at_most_m(app, towns, runner):
-    town_id, _ = sent_proposal(towns)
+    town_id, proposal = sent_proposal(towns)
     with travel(timedelta(days=15)):
         first = jobs.send_followups(user_id=None)
         assert first.letters == 1
@@ -105,8 +108,13 @@ def test_a_follow_up_is_never_sent_twice_and_at_most_m(app, towns, runner):
         # The default maximum is two follow-ups per candidate.
         assert followups.due_followups(db.session, utcnow()) == []
         assert followups.waiting_too_long_ids(db.session, utcnow()) == {town_id}
-    keys = [x.idempotency_key for x in followup_letters(town_id)]
-    assert keys == [f"follow_up:{town_id}:0", f"follow_up:{town_id}:1"]
+    letters = followup_letters(town_id)
+    keys = [x.idempotency_key for x in letters]
+    assert keys == [f"follow_up:{town_id}:0", f"second_follow_up:{town_id}:0"]
+    # Both belong to the first letter's thread, and the second is another text.
+    assert [x.in_reply_to for x in letters] == [proposal.message_id] * 2
+    assert all(x.subject == "Re: " + proposal.subject for x in letters)
+    assert letters[0].text != letters[1].text
 
 
 def test_automatic_follow_ups_go_out_with_the_periodic_job(app, towns):
