@@ -200,6 +200,7 @@ class LanguageData:
             contact_email=settings.get("sender_email") or "",
         )
         self.partners = list(partners)
+        self._partner_ids = {p.id for p in self.partners}
         self.about_us = phrases.about_us(self.language, settings)
         self.contact = phrases.contact_block(self.language, names, settings)
         self.signature = phrases.signature(names)
@@ -207,11 +208,12 @@ class LanguageData:
         self._partners: dict[int | None, str] = {}
 
     def partners_for(self, recipient_id: int | None) -> str:
-        found = self._partners.get(recipient_id)
+        """The partners paragraph for a recipient (without it when it is a partner)."""
+        key = recipient_id if recipient_id in self._partner_ids else None
+        found = self._partners.get(key)
         if found is None:
-            found = phrases.partners(self.language, self.partners, recipient_id)
-            if len(self._partners) < 10_000:
-                self._partners[recipient_id] = found
+            found = phrases.partners(self.language, self.partners, key)
+            self._partners[key] = found
         return found
 
 

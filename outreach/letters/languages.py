@@ -31,10 +31,11 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from babel.core import get_global
+from flask import current_app, has_app_context
 
 from outreach import resources
 from outreach.letters import sources
@@ -122,13 +123,21 @@ def likely_script(code: str) -> str:
     return parts[1] if len(parts) > 1 else "Latn"
 
 
+_folders: dict[str, str] = {}
+
+
 def folder() -> str:
     """``languages/`` beside the letters; the shipped one when a configured folder of letters
     (``LETTER_TEMPLATES_DIR``) has none."""
-    found = os.path.join(sources.folder(), "languages")
-    if os.path.isdir(found):
-        return found
-    return os.path.join(str(resources.letters_dir()), "languages")
+    configured = current_app.config.get("LETTER_TEMPLATES_DIR") if has_app_context() else None
+    found = _folders.get(configured or "")
+    if found is None:
+        letters = sources.folder()
+        found = os.path.join(letters, "languages")
+        if not os.path.isdir(found):
+            found = os.path.join(str(resources.letters_dir()), "languages")
+        _folders[configured or ""] = found
+    return found
 
 
 def load(path: str | None = None) -> dict[str, Language]:
@@ -157,6 +166,7 @@ def load(path: str | None = None) -> dict[str, Language]:
 def reset() -> None:
     with _lock:
         _cache.clear()
+        _folders.clear()
 
 
 def get(code: str) -> Language:
@@ -216,6 +226,7 @@ def scripts(text: str) -> set[str]:
     return found
 
 
+@lru_cache(maxsize=8192)
 def in_script(text: str, script: str) -> bool:
     """Whether every letter of ``text`` is in ``script`` (text without letters passes)."""
     allowed = _COVERS.get(script, {script})

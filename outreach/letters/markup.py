@@ -47,6 +47,8 @@ from outreach.letters.i18n import _
 WIDTH = 76
 #: Distinct skeletons (branches of ``{% if %}``) kept parsed per text.
 MAX_PLANS = 64
+#: Paragraphs kept made per paragraph of a text (by the values they show).
+MAX_MADE = 512
 
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _SLOT = re.compile(_OPEN + r"(\d+)" + _CLOSE)
@@ -221,6 +223,11 @@ class _Line:
 class _Block:
     kind: str  # "p", "ul", "ol"
     items: list[list[_Line]]  # a paragraph has one item
+    #: Every value the block shows; with the values, the key of what it became.
+    slots: tuple[int, ...] = ()
+    #: ``{values: (html, text)}`` of letters already made: most paragraphs read the same in
+    #: every letter of a batch (us, our partners, the signature).
+    made: dict[tuple[str, ...], tuple[str, str] | None] = field(default_factory=dict)
 
 
 def _text_pieces(text: str, slots: list[int]) -> list[Piece]:
@@ -339,38 +346,49 @@ class Plan:
                     target.items[-1].extend(lines)
                 else:
                     self.blocks.append(_Block("p", [lines]))
+        for block in self.blocks:
+            block.slots = tuple(n for item in block.items for line in item for n in line.slots)
 
     def fill(self, values: list[str]) -> tuple[str, str]:
         """The HTML body (inside the layout) and the plain text, for these values."""
         html_blocks: list[str] = []
         text_blocks: list[str] = []
         for block in self.blocks:
-            items: list[tuple[list[str], list[str]]] = []
-            for item in block.items:
-                kept = [line for line in item if _shown(line, values)]
-                if not kept:
-                    continue
-                html_lines = [_html_line(line.pieces, values).strip() for line in kept]
-                text_lines = [_text_line(line.pieces, values) for line in kept]
-                items.append((html_lines, text_lines))
-            if not items:
-                continue
-            if block.kind == "p":
-                html_lines, text_lines = items[0]
-                html_blocks.append(_P + "<br>\n".join(html_lines) + "</p>")
-                text_blocks.append(_wrap_lines(text_lines))
+            key = tuple([values[n] for n in block.slots])
+            if key in block.made:
+                found = block.made[key]
             else:
-                opener = _UL if block.kind == "ul" else _OL
-                html_items = "".join(
-                    "<li>" + "<br>\n".join(h) + "</li>\n" for h, _t in items
-                ).rstrip("\n")
-                html_blocks.append(f"{opener}\n{html_items}\n</{block.kind}>")
-                text_items = []
-                for number, (_h, t) in enumerate(items, 1):
-                    mark = "- " if block.kind == "ul" else f"{number}. "
-                    text_items.append(_wrap_lines(t, first=mark, rest=" " * len(mark)))
-                text_blocks.append("\n".join(text_items))
+                found = _fill_block(block, values)
+                if len(block.made) < MAX_MADE:
+                    block.made[key] = found
+            if found is not None:
+                html_blocks.append(found[0])
+                text_blocks.append(found[1])
         return LAYOUT.format(body="\n".join(html_blocks)), "\n\n".join(text_blocks)
+
+
+def _fill_block(block: _Block, values: list[str]) -> tuple[str, str] | None:
+    """One block's HTML and text for these values; None when all it shows is empty."""
+    items: list[tuple[list[str], list[str]]] = []
+    for item in block.items:
+        kept = [line for line in item if _shown(line, values)]
+        if not kept:
+            continue
+        html_lines = [_html_line(line.pieces, values).strip() for line in kept]
+        text_lines = [_text_line(line.pieces, values) for line in kept]
+        items.append((html_lines, text_lines))
+    if not items:
+        return None
+    if block.kind == "p":
+        html_lines, text_lines = items[0]
+        return _P + "<br>\n".join(html_lines) + "</p>", _wrap_lines(text_lines)
+    opener = _UL if block.kind == "ul" else _OL
+    html_items = "".join("<li>" + "<br>\n".join(h) + "</li>\n" for h, _t in items)
+    text_items = []
+    for number, (_h, t) in enumerate(items, 1):
+        mark = "- " if block.kind == "ul" else f"{number}. "
+        text_items.append(_wrap_lines(t, first=mark, rest=" " * len(mark)))
+    return f"{opener}\n{html_items.rstrip()}\n</{block.kind}>", "\n".join(text_items)
 
 
 def _shown(line: _Line, values: list[str]) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from outreach.letters import languages
@@ -50,6 +50,7 @@ class Person:
         return is_mayor(self.role)
 
 
+@lru_cache(maxsize=4096)
 def is_mayor(role: str) -> bool:
     """Whether ``role`` names the head of a municipality, in any language with a data file;
     deputies, assistants and offices ("Deputy Mayor", "adjoint au maire", "zastępca wójta",
