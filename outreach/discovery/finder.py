@@ -86,7 +86,7 @@ def preferences(session: Session) -> Preferences:
     values = office.values(session)
     return Preferences(
         town_population=int(values["town_population"]),
-        community_population=int(values["population"]),
+        community_population=int(values["population"] or 0),
         priority_countries=tuple(values["priority_countries"] or ()),
         proximity=Proximity(values["partner_proximity"]),
         themes=tuple(values["themes"] or ()),

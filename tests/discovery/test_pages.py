@@ -125,8 +125,9 @@ def test_settings_hold_what_the_finder_looks_for(client: Any, login_as: Any) -> 
     page = client.get("/letters/settings").get_data(as_text=True)
     assert "AT BE BG" in page and 'value="11000"' in page
     data = {
-        **office.defaults(),
-        "signatory_name": "Oksana",
+        **{k: v for k, v in office.defaults().items() if v is not None and k != "names"},
+        "signatory_name": "Оксана",
+        "signatory_gender": "f",
         "themes": ["education"],
         "town_population": "10 935",
         "priority_countries": "pl, lv;IT  xx",
