@@ -13,7 +13,9 @@ the owner of each point reads them:
 - ``candidate_links``: actions on the candidate page (``outreach.pipeline.marks``);
 - ``worker_start``: work scheduled when an RQ worker starts (``outreach.queue.worker``);
 - ``first_letters``: for follow-ups, the first letter sent to each candidate (its date,
-  subject and Message-ID), asked by the letter renderer (``outreach.letters.render``).
+  subject and Message-ID), asked by the letter renderer (``outreach.letters.render``);
+- ``suggestion_reasons``: why a candidate was suggested (the partner finder's factors, as
+  ``{"factor": "population", "points": …, …}``), which letters turn into "why we write".
 """
 
 from __future__ import annotations
@@ -80,6 +82,8 @@ LinkProvider = Callable[[int], list[CandidateLink]]
 WorkerStart = Callable[[Flask, Redis], None]
 #: ``(session, municipality ids) -> {id: FirstLetter}`` (``outreach.letters.context``).
 FirstLetters = Callable[[Session, list[int]], dict[int, Any]]
+#: ``(session, municipality ids) -> {id: [factor, ...]}``.
+SuggestionReasons = Callable[[Session, list[int]], dict[int, list[dict[str, Any]]]]
 
 
 @dataclass
@@ -91,6 +95,7 @@ class Hooks:
     candidate_links: list[LinkProvider] = field(default_factory=list)
     worker_start: list[WorkerStart] = field(default_factory=list)
     first_letters: list[FirstLetters] = field(default_factory=list)
+    suggestion_reasons: list[SuggestionReasons] = field(default_factory=list)
 
 
 _KEY = "outreach.hooks"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -139,3 +140,17 @@ def add_towns(
 def suggestion_for(session: Session, municipality_id: int) -> Suggestion | None:
     """Why the candidate was suggested, when it came from the finder."""
     return session.get(Suggestion, municipality_id)
+
+
+def suggestion_reasons(
+    session: Session, municipality_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """Why each of these candidates was suggested (for letters: "why we write to you")."""
+    if not municipality_ids:
+        return {}
+    rows = session.execute(
+        select(Suggestion.municipality_id, Suggestion.reasons).where(
+            Suggestion.municipality_id.in_(municipality_ids)
+        )
+    )
+    return {municipality_id: list(reasons or []) for municipality_id, reasons in rows}

@@ -231,7 +231,7 @@ def build(
     candidate: dict[str, Any],
     contact: dict[str, Any] | None,
     first_letter: FirstLetter | None = None,
-    reasons: list[str] | None = None,
+    reasons: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The context for one candidate (plain values, see :data:`PLACEHOLDERS`); raises
     :class:`ContextError` naming the field and the language when a value cannot be used."""
@@ -296,7 +296,12 @@ def build(
             "paragraphs",
             about_us=data.about_us,
             partners=data.partners_for(candidate.get("id")),
-            why=phrases.why(data.language, candidate.get("source") or "", size, reasons),
+            why=phrases.why(
+                data.language,
+                candidate.get("source") or "",
+                size,
+                phrases.suggested(data.language, reasons or [], candidate["country"]),
+            ),
             themes=phrases.themes(data.language, shared),
             contact=data.contact,
         ),

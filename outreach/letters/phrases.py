@@ -157,6 +157,35 @@ def similar_size(ours: int | None, theirs: int | None) -> bool:
     return 1 / SIMILAR_SIZE <= theirs / ours <= SIMILAR_SIZE
 
 
+#: A factor of the partner finder counts as a reason from this share of its weight.
+STRONG = 0.6
+
+
+def suggested(
+    language: languages.Language, factors: list[dict[str, Any]], country: str
+) -> list[str]:
+    """The partner finder's strong reasons to suggest a town (``outreach.discovery``), as
+    clauses in the letter's language: a similar size, shared themes, a country we look in."""
+    out = []
+    for factor in factors:
+        weight = factor.get("weight") or 0
+        if not weight or (factor.get("points") or 0) < STRONG * weight:
+            continue
+        name = factor.get("factor")
+        if name == "population":
+            out.append(phrase(language, "reason_size"))
+        elif name == "themes" and factor.get("shared"):
+            labels = letter_theme_labels(list(factor["shared"]), language.code)
+            out.append(
+                phrase(language, "reason_themes", themes=natural_list(labels, language.code))
+            )
+        elif name == "country" and factor.get("priority"):
+            out.append(
+                phrase(language, "reason_country", country=country_name(country, language.code))
+            )
+    return out
+
+
 def why(
     language: languages.Language,
     source: str,

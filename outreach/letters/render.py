@@ -138,6 +138,7 @@ class Renderer:
         self._data: dict[str, context.LanguageData] = {}
         self._compiled: dict[str, sources.Compiled] = {}
         self._first: dict[int, context.FirstLetter | None] = {}
+        self._reasons: dict[int, list[dict[str, Any]]] = {}
 
     def language_for(self, municipality: Municipality, contact: Contact | None) -> LanguageChoice:
         """The language this letter is written in for a recipient (see
@@ -180,8 +181,17 @@ class Renderer:
         self.available = self.available | {source.language}
 
     def prefetch(self, municipality_ids: list[int]) -> None:
-        """Ask once for the first letters of many follow-up recipients."""
-        if not self.letter.is_follow_up or self.session is None or not has_app_context():
+        """Ask once, for many recipients, why each was suggested and (follow-ups) which letter
+        was their first."""
+        if self.session is None or not has_app_context():
+            return
+        wanted = [i for i in municipality_ids if i not in self._reasons]
+        reasons: dict[int, list[dict[str, Any]]] = {}
+        for ask in hooks().suggestion_reasons:
+            reasons.update(ask(self.session, wanted))
+        for municipality_id in wanted:
+            self._reasons[municipality_id] = reasons.get(municipality_id) or []
+        if not self.letter.is_follow_up:
             return
         wanted = [i for i in municipality_ids if i not in self._first]
         found: dict[int, Any] = {}
@@ -274,7 +284,11 @@ class Renderer:
         except RenderError as exc:
             raise RenderError(f"{label}: {exc}", candidate_id) from exc
         first = self.first_letter(candidate, language)
-        values = self.context_for(candidate, contact, language, first, label=label)
+        municipality_id = candidate.get("id")
+        if municipality_id is not None and municipality_id not in self._reasons:
+            self.prefetch([municipality_id])
+        reasons = self._reasons.get(municipality_id or 0) or []
+        values = self.context_for(candidate, contact, language, first, label=label, reasons=reasons)
         rendered = self.render_values(values, label, candidate_id, reason)
         if first is not None and first.message_id:
             rendered = replace(rendered, in_reply_to=first.message_id)
@@ -288,6 +302,7 @@ class Renderer:
         first_letter: context.FirstLetter | None = None,
         *,
         label: str = "",
+        reasons: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """The context for plain candidate and contact values in ``language``; raises
         :class:`RenderError` naming the field and the language when a value is missing."""
@@ -296,7 +311,7 @@ class Renderer:
             if data is None:
                 data = context.LanguageData(language, self.settings, self.day, self.partners)
                 self._data[language] = data
-            return context.build(data, candidate, contact, first_letter)
+            return context.build(data, candidate, contact, first_letter, reasons)
         except (context.ContextError, languages.LanguageDataError, phrases.PhraseError) as exc:
             prefix = f"{label or candidate_label(candidate)}: "
             raise RenderError(prefix + str(exc), candidate.get("id")) from exc

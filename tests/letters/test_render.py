@@ -217,3 +217,27 @@ def test_the_two_follow_ups_are_different_letters(make_candidate: Any) -> None:
     assert first.subject == second.subject and first.subject.startswith("Re: Proposal for")
     body = lambda t: t.split("\n\n", 2)[2]  # noqa: E731 - after the date and the salutation
     assert body(first.text)[:200] != body(second.text)[:200]
+
+
+def test_why_we_write_says_why_the_town_was_suggested(make_candidate: Any) -> None:
+    from outreach.discovery.models import Suggestion
+
+    m = make_candidate("Suggested", "GB", "en", themes="education")
+    db.session.add(
+        Suggestion(
+            municipality_id=m.id,
+            town_id=1,
+            score=80,
+            reasons=[
+                {"factor": "population", "points": 45.0, "weight": 50},
+                {"factor": "themes", "points": 12.0, "weight": 15, "shared": ["education"]},
+                {"factor": "distance", "points": 1.0, "weight": 15},
+            ],
+        )
+    )
+    db.session.commit()
+    flat = " ".join(Renderer(db.session, LetterKind.PROPOSAL).render(m).text.split())
+    assert (
+        "We chose to write to you because our communities are of a similar size and we share "
+        "an interest in education." in flat
+    )
