@@ -19,7 +19,7 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-_BLOCK = r"\{%-?\s*block\s+%s\s*-?%\}(.*?)\{%-?\s*endblock(?:\s+%s)?\s*-?%\}"
+_BLOCK = r"\{%-?\s*block\s+NAME\s*-?%\}(.*?)\{%-?\s*endblock(?:\s+NAME)?\s*-?%\}"
 _FILTER = re.compile(r"\{%-?\s*(?:end)?filter\b[^%]*-?%\}\n?")
 _COMMENT = re.compile(r"\{#.*?#\}\n?", re.S)
 _RENAMED = {
@@ -33,8 +33,8 @@ _RENAMED = {
 
 def convert(source):
     """The one-text form of an old three-block version (unchanged if it is not one)."""
-    subject = re.search(_BLOCK % ("subject", "subject"), source, re.S)
-    text = re.search(_BLOCK % ("text", "text"), source, re.S)
+    subject = re.search(_BLOCK.replace("NAME", "subject"), source, re.S)
+    text = re.search(_BLOCK.replace("NAME", "text"), source, re.S)
     if subject is None or text is None:
         return source
     subject_text = " ".join(_COMMENT.sub("", subject.group(1)).split())

@@ -149,3 +149,27 @@ def test_save_restore_and_rendered_version(settings: Any, make_candidate: Any) -
 def test_windows_line_endings_are_normalised(settings: Any) -> None:
     row = save_version(db.session, "proposal", "pl", BODY.replace("\n", "\r\n"), None)
     assert "\r" not in row.source
+
+
+def test_saved_three_block_versions_are_converted_by_the_migration() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = next(Path("migrations/versions").glob("*_letter_texts.py"))
+    spec = importlib.util.spec_from_file_location("letter_texts", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    old = (
+        "{# a comment #}\n"
+        "{% block subject %}Proposal: {{ us.name }} and {{ candidate.name_local }}{% endblock %}\n"
+        "{% block text %}\n{% filter wordwrap(76, false) %}\n{{ contact.salutation }},\n\n"
+        "Write to {{ sender.email }}.\n\n{{ us.signatory_name }}\n{% endfilter %}\n"
+        "{% endblock %}\n{% block html %}<div><p>ignored</p></div>{% endblock %}\n"
+    )
+    assert migration.convert(old) == (
+        "Subject: Proposal: {{ us.community }} and {{ candidate.name }}\n\n"
+        "{{ contact.salutation }},\n\nWrite to {{ us.contact_email }}.\n\n"
+        "{{ us.signatory_name }}\n"
+    )
+    assert migration.convert("Subject: already\n\nnew") == "Subject: already\n\nnew"
