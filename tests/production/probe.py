@@ -31,7 +31,11 @@ CSV = """name,country,languages,email,stage
 Żyraków,PL,pl,wojt@zyrakow.example,analysed
 Olaine,LV,lv,dome@olaine.example,analysed
 Friedberg,DE,de,rathaus@friedberg.example,analysed
+Ічня,UA,uk,rada@ichnia.example,analysed
 """
+#: The candidate each letter language is previewed for: Ukrainian letters need a town whose
+#: name is written in Cyrillic.
+PREVIEWED = {"uk": 4}
 ADMIN, PASSWORD = "admin@probe.example", "probe-password-123"
 
 
@@ -105,7 +109,11 @@ def main(workdir: Path) -> dict[str, Any]:
     for letter, language in letters:
         response = client.get(
             "/letters/preview/frame",
-            query_string={"letter": letter, "candidate": 1, "language": language},
+            query_string={
+                "letter": letter,
+                "candidate": PREVIEWED.get(language, 1),
+                "language": language,
+            },
         )
         body = response.get_data(as_text=True)
         if response.status_code != 200 or "{{" in body or f'lang="{language}"' not in body:
