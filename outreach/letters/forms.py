@@ -77,3 +77,18 @@ class TestSendForm(FlaskForm):
     letter = StringField()
     candidate = IntegerField()
     language = SelectField(choices=[], validate_choice=False)
+
+
+#: How each per-language name is labelled on the settings page.
+NAME_LABELS = {
+    "council": _l("Our council"),
+    "council_of": _l("Our council after “on behalf of”"),
+    "community": _l("Our community"),
+    "community_of": _l("Our community after “on behalf of”"),
+    "town": _l("Our town"),
+    "region_in": _l("“In Chernihiv Oblast”"),
+    "signatory_name": _l("Signatory's name"),
+    "signatory_title": _l("Signatory's title"),
+    "contact_name": _l("Contact person"),
+    "contact_position": _l("Contact person's position"),
+}

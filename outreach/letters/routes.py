@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -33,7 +34,7 @@ from outreach.letters import (
     sources,
     versions,
 )
-from outreach.letters.forms import SettingsForm, TemplateForm
+from outreach.letters.forms import NAME_LABELS, SettingsForm, TemplateForm
 from outreach.letters.kinds import LetterKind
 from outreach.letters.render import Renderer, RenderError
 from outreach.locales import LANGUAGES, language_name
@@ -217,6 +218,30 @@ def edit_template(letter: str, language: str) -> str | Response:
     )
 
 
+@bp.route("/templates/<letter>/<language>/preview", methods=["POST"])
+@role_required(Role.ADMIN)
+def preview_template(letter: str, language: str) -> Response:
+    """The editor's live preview: the unsaved text rendered for a candidate, as JSON."""
+    letter, language = _template_key(letter, language)
+    form = TemplateForm()
+    form.candidate.choices = [(form.candidate.data or "", "")]
+    if not form.validate_on_submit():
+        return jsonify({"errors": [_("The page has expired: reload it.")]})
+    trial = _trial(letter, language, form.source.data or "", form.candidate.data)
+    rendered = trial.get("rendered")
+    if rendered is None:
+        return jsonify({"errors": trial["errors"]})
+    return jsonify(
+        {
+            "errors": [],
+            "subject": rendered.subject,
+            "text": rendered.text,
+            "html": rendered.html,
+            "reason": rendered.reason,
+        }
+    )
+
+
 def _speaker(candidates: list[Municipality], language: str) -> str:
     """A candidate that speaks ``language``, for the first preview."""
     for m in candidates:
@@ -310,7 +335,7 @@ def settings() -> str | Response:
         "letters/settings.html",
         form=form,
         languages=_settings_languages(shown),
-        name_fields=office.NAME_FIELDS,
+        name_fields=[(name, NAME_LABELS[name]) for name in office.NAME_FIELDS],
         name_errors=name_errors,
         language_name=language_name,
     )

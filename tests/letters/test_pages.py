@@ -203,3 +203,23 @@ def test_settings_page_field_errors(client: FlaskClient, login_as: Any) -> None:
     assert row.names == {"pl": {"council": "Rada Miejska Meny"}}
     page = client.get("/letters/settings").get_data(as_text=True)
     assert "Oksana Pryklad\nBurmistrz Meny\nRada Miejska Meny" in page
+
+
+def test_the_editor_previews_an_unsaved_text_live(
+    client: FlaskClient, login_as: Any, make_candidate: Any
+) -> None:
+    login_as("admin")
+    m = make_candidate("Olaine", "LV", "lv", contact={"email": "dome@olaine.example"})
+    url = "/letters/templates/proposal/lv/preview"
+    text = "Subject: Sveiki, {{ candidate.name }}\n\n{{ contact.salutation }}!\n\n*Paldies*."
+    answer = client.post(url, data={"source": text, "candidate": str(m.id)}).get_json()
+    assert answer["errors"] == [] and answer["subject"] == "Sveiki, Olaine"
+    assert "Godātās dāmas un godātie kungi!" in answer["text"] and "Paldies." in answer["text"]
+    assert "<em>Paldies</em>" in answer["html"]
+    wrong = client.post(
+        url, data={"source": text.replace("candidate.name", "candidate.nmae"), "candidate": m.id}
+    ).get_json()
+    assert wrong["errors"] == [
+        "unknown placeholder `candidate.nmae` on line 1: did you mean `candidate.name`?"
+    ]
+    assert db.session.scalar(select(func.count(LetterTemplate.id))) == 0
