@@ -19,8 +19,8 @@ def test_the_preview_follows_the_text_as_it_is_typed(
     app: Any,
     make_user: Any,
     make_candidate: Any,
-    live_server: str,
-    tmp_path: Any,  # noqa: F811
+    live_server: str,  # noqa: F811 - the fixture imported above
+    tmp_path: Any,
 ) -> None:
     if not os.path.exists(CHROMIUM):
         pytest.skip("Chromium is not installed at /usr/bin/chromium")
